@@ -1,0 +1,3 @@
+//! Request authentication.
+
+pub mod usersig;

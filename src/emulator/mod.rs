@@ -1,0 +1,1 @@
+//! The reference emulator (see issue 3).

@@ -1,0 +1,392 @@
+//! The resolved contract: what the runner, checks, coverage and exporters read.
+//! Every node that a user wrote carries its `Loc`, so any later failure can point at the spec.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::template::Template;
+
+/// Where a node was written: `file:line:column`, 1-based.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Loc {
+    pub file: Arc<PathBuf>,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+/// The whole contract: one service file and its endpoints.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub root: PathBuf,
+    pub service: Service,
+    pub endpoints: IndexMap<String, Endpoint>,
+    /// Every JSON Schema document the specs use, keyed by its absolute `file://` URI.
+    pub schema_documents: IndexMap<String, Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: String,
+    pub base_path: String,
+    pub auth: AuthScheme,
+    pub envelope: Envelope,
+    pub group_types: Vec<String>,
+    pub default_profile: String,
+    pub profiles: IndexMap<String, Profile>,
+    pub common_errors: IndexMap<i64, ErrorDecl>,
+    /// Codes that mean "try again": the runner retries these (bounded), and nothing else.
+    pub retryable_codes: Vec<i64>,
+    pub features: IndexMap<String, Feature>,
+    pub fixtures: IndexMap<String, FixtureDef>,
+    /// Response values that change from run to run, replaced in snapshots.
+    pub redactions: Vec<Redaction>,
+    /// Cases that belong to the service rather than one endpoint (auth, envelope).
+    pub cases: Vec<CaseDef>,
+    pub loc: Loc,
+}
+
+/// How every request is authenticated: query parameters built from templates.
+#[derive(Debug, Clone)]
+pub struct AuthScheme {
+    pub scheme: String,
+    pub method: String,
+    /// In order; values may use `${auth.sdkappid}`, `${auth.identifier}`, `${auth.usersig}`,
+    /// `${auth.random}`.
+    pub query: Vec<(String, Template)>,
+    /// Parameters whose values are secrets: redacted in every output.
+    pub secret_params: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub http_status: u16,
+    pub status_field: String,
+    pub code_field: String,
+    pub info_field: String,
+    pub ok_status: String,
+    pub fail_status: String,
+    pub success_code: i64,
+    pub schema: SchemaRef,
+}
+
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    pub description: String,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Feature {
+    pub name: String,
+    pub description: String,
+    /// Codes by which a target says the feature is not enabled for the app.
+    pub not_enabled_codes: Vec<i64>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct ErrorDecl {
+    pub code: i64,
+    pub meaning: String,
+    /// Why no case can provoke this code from outside, if none can.
+    pub untriggerable: Option<String>,
+    pub loc: Loc,
+}
+
+/// A value that differs between runs: every value at `path` becomes `placeholder`.
+#[derive(Debug, Clone)]
+pub struct Redaction {
+    /// A JSON pointer in which a `*` segment matches every array index or object key.
+    pub path: String,
+    pub placeholder: String,
+    pub loc: Loc,
+}
+
+/// A reusable setup/teardown pair that cases name in `fixtures:`.
+#[derive(Debug, Clone)]
+pub struct FixtureDef {
+    pub name: String,
+    pub description: String,
+    /// Parameters and their defaults (None: required).
+    pub params: IndexMap<String, Option<Value>>,
+    pub setup: Vec<Step>,
+    pub teardown: Vec<Step>,
+    /// What a case sees as `${fixture_name.export}`.
+    pub exports: IndexMap<String, Template>,
+    /// App-wide state the fixture touches; cases holding the same lock never overlap.
+    pub locks: Vec<String>,
+    pub loc: Loc,
+}
+
+/// A JSON Schema: inline, or a `$ref` to a file under specs/.
+#[derive(Debug, Clone)]
+pub struct SchemaRef {
+    /// The schema to compile; a `$ref` is kept as `{"$ref": "file://..."}`.
+    pub schema: Value,
+    /// The base URI of the file the schema sits in, for relative refs inside inline schemas.
+    pub base_uri: String,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub name: String,
+    pub summary: String,
+    pub path: String,
+    /// Other paths real clients use for the same command (served by lenient targets).
+    pub aliases: Vec<String>,
+    /// Documented calls per second for this API, if any.
+    pub rate_limit: Option<u32>,
+    pub write_limits: Vec<WriteLimit>,
+    pub group_types: Option<GroupTypeSupport>,
+    pub profiles: IndexMap<String, EndpointOverride>,
+    pub request_schema: SchemaRef,
+    pub response_schema: SchemaRef,
+    pub limits: IndexMap<String, Limit>,
+    pub errors: IndexMap<i64, ErrorDecl>,
+    pub cases: Vec<CaseDef>,
+    pub file: Arc<PathBuf>,
+    pub loc: Loc,
+}
+
+impl Endpoint {
+    /// The path this endpoint is called at under `profile`.
+    pub fn path_for(&self, profile: &str) -> &str {
+        self.profiles
+            .get(profile)
+            .and_then(|o| o.path.as_deref())
+            .unwrap_or(&self.path)
+    }
+
+    /// The group types this endpoint supports under `profile`, if it is about groups at all.
+    pub fn supported_group_types(&self, profile: &str) -> Option<&[String]> {
+        let support = self.group_types.as_ref()?;
+        Some(
+            self.profiles
+                .get(profile)
+                .and_then(|o| o.group_types.as_deref())
+                .unwrap_or(&support.supported),
+        )
+    }
+}
+
+/// What a named doc revision changes for one endpoint.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointOverride {
+    pub path: Option<String>,
+    pub group_types: Option<Vec<String>>,
+}
+
+/// Which group types an endpoint supports, and the case that probes each type.
+#[derive(Debug, Clone)]
+pub struct GroupTypeSupport {
+    pub supported: Vec<String>,
+    pub unsupported_code: i64,
+    /// Run once per group type with `${group_type}` set; its last step expects success for a
+    /// supported type and `unsupported_code` otherwise.
+    pub probe: Option<CaseTemplate>,
+    pub loc: Loc,
+}
+
+/// A documented limit; `probe` generates the cases at and just past it.
+#[derive(Debug, Clone)]
+pub struct Limit {
+    pub name: String,
+    pub description: String,
+    pub max: u64,
+    pub unit: LimitUnit,
+    pub code: CodeSet,
+    /// Run with `${n}` set to the size under test (and `${fill}` to the character used);
+    /// its last step expects success at `max` and `code` at `max + 1`.
+    pub probe: Option<CaseTemplate>,
+    pub encodings: Vec<Encoding>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitUnit {
+    Bytes,
+    Count,
+}
+
+/// How a byte-limit probe fills a string: with ASCII, or with characters of several bytes so
+/// that a target counting characters instead of UTF-8 bytes is caught.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Ascii,
+    Multibyte,
+}
+
+impl Encoding {
+    pub fn fill(self) -> &'static str {
+        match self {
+            Encoding::Ascii => "a",
+            Encoding::Multibyte => "中",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Encoding::Ascii => "ascii",
+            Encoding::Multibyte => "multibyte",
+        }
+    }
+}
+
+/// A write-rate limit shared by several endpoints, keyed by a request field.
+#[derive(Debug, Clone)]
+pub struct WriteLimit {
+    pub bucket: String,
+    /// JSON pointer into the request body whose value keys the bucket (e.g. `/GroupId`).
+    pub key: String,
+    pub per_second: u32,
+    pub code: CodeSet,
+    /// Its steps are sent `per_second` (then `per_second + 1`) times in a burst.
+    pub probe: Option<CaseTemplate>,
+    pub loc: Loc,
+}
+
+/// One or more acceptable error codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeSet(pub Vec<i64>);
+
+impl CodeSet {
+    pub fn contains(&self, code: i64) -> bool {
+        self.0.contains(&code)
+    }
+}
+
+impl fmt::Display for CodeSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|c| c.to_string()).collect();
+        if parts.len() == 1 {
+            write!(f, "{}", parts[0])
+        } else {
+            write!(f, "one of [{}]", parts.join(", "))
+        }
+    }
+}
+
+/// The skeleton a generator fills in.
+#[derive(Debug, Clone)]
+pub struct CaseTemplate {
+    pub tags: Vec<String>,
+    pub fixtures: IndexMap<String, FixtureUse>,
+    pub steps: Vec<Step>,
+    pub locks: Vec<String>,
+    pub loc: Loc,
+}
+
+/// A case as written in a spec file.
+#[derive(Debug, Clone)]
+pub struct CaseDef {
+    pub name: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    /// Profiles the case runs under; empty: all.
+    pub profiles: Vec<String>,
+    /// Optional features the case needs (skipped with a reason when the target lacks one).
+    pub requires: Vec<String>,
+    pub locks: Vec<String>,
+    pub vars: IndexMap<String, Value>,
+    pub fixtures: IndexMap<String, FixtureUse>,
+    pub steps: Vec<Step>,
+    pub teardown: Vec<Step>,
+    pub loc: Loc,
+}
+
+/// A case's use of a fixture: `g: {use: group, with: {type: Public}}`.
+#[derive(Debug, Clone)]
+pub struct FixtureUse {
+    pub fixture: String,
+    pub with: IndexMap<String, Template>,
+    pub loc: Loc,
+}
+
+/// One request and what its response must satisfy.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub call: String,
+    pub body: Option<Template>,
+    /// Sent verbatim instead of `body`: for bodies that are not JSON.
+    pub raw_body: Option<String>,
+    /// Query parameter overrides: a template, or None to leave the parameter out.
+    pub query: IndexMap<String, Option<Template>>,
+    pub usersig: SigOverride,
+    pub expect: Expect,
+    /// `${name}` for later steps, taken from the response at a JSON pointer.
+    pub capture: IndexMap<String, String>,
+    /// Sent without client-side pacing: for steps that set out to trip a rate limit.
+    pub burst: bool,
+    pub loc: Loc,
+}
+
+/// How this step's UserSig differs from a good one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SigOverride {
+    /// Sign for another identifier (and send that identifier).
+    pub identifier: Option<Template>,
+    /// Sign with another key.
+    pub key: Option<String>,
+    /// Sign for another sdkappid (the query keeps the configured one).
+    pub sdkappid: Option<u64>,
+    /// Issue time this many seconds in the past.
+    pub age_secs: Option<u64>,
+    pub expire_secs: Option<u64>,
+    /// Send this literal usersig.
+    pub literal: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Expect {
+    pub http_status: Option<u16>,
+    pub code: Option<CodeSet>,
+    /// Validate against the endpoint's response schema (on success) or the envelope schema.
+    pub schema: bool,
+    pub paths: Vec<PathCheck>,
+    pub snapshot: Option<SnapshotSpec>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct SnapshotSpec {
+    pub name: String,
+    /// Arrays (JSON pointers) whose order the docs do not promise: sorted before comparing.
+    pub sort: Vec<String>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct PathCheck {
+    /// A JSON pointer into the response body.
+    pub path: String,
+    pub matcher: Matcher,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    Equals(Template),
+    /// The array holds exactly these elements, in any order.
+    Unordered(Vec<Template>),
+    /// The array holds an element that contains this value (objects match on the given keys).
+    Includes(Template),
+    /// The array holds no element that contains this value.
+    Excludes(Template),
+    Exists(bool),
+    /// Absent, null, `[]` or `{}`: for shapes the docs leave open.
+    EmptyOrAbsent,
+    Length(usize),
+    OneOf(Vec<Template>),
+}
