@@ -5,3 +5,4 @@ pub mod template;
 
 pub use model::*;
 pub use template::{Template, TemplateError};
+pub mod raw;

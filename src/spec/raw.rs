@@ -1,0 +1,325 @@
+//! Spec files as written: serde structs with `deny_unknown_fields` and spans. `resolve` turns
+//! them into the model; nothing past `spec` sees these types.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+pub type S<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub service: S<String>,
+    pub base_path: S<String>,
+    pub auth: S<RawAuth>,
+    pub envelope: S<RawEnvelope>,
+    pub group_types: Vec<S<String>>,
+    pub default_profile: S<String>,
+    pub profiles: IndexMap<String, S<RawProfile>>,
+    pub common_errors: IndexMap<i64, S<RawErrorDecl>>,
+    #[serde(default)]
+    pub retryable_codes: Vec<S<i64>>,
+    #[serde(default)]
+    pub features: IndexMap<String, S<RawFeature>>,
+    #[serde(default)]
+    pub fixtures: IndexMap<String, S<RawFixtureDef>>,
+    #[serde(default)]
+    pub redactions: Vec<S<RawRedaction>>,
+    #[serde(default)]
+    pub cases: Vec<S<RawCase>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuth {
+    pub scheme: S<String>,
+    #[serde(default = "default_method")]
+    pub method: String,
+    pub query: IndexMap<String, S<Value>>,
+    #[serde(default)]
+    pub secret_params: Vec<S<String>>,
+}
+
+fn default_method() -> String {
+    "POST".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnvelope {
+    pub http_status: u16,
+    pub status_field: String,
+    pub code_field: String,
+    pub info_field: String,
+    pub ok_status: String,
+    pub fail_status: String,
+    pub success_code: i64,
+    pub schema: S<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawErrorDecl {
+    pub meaning: String,
+    #[serde(default)]
+    pub untriggerable: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeature {
+    pub description: String,
+    pub not_enabled_codes: Vec<S<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRedaction {
+    pub path: S<String>,
+    pub placeholder: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFixtureDef {
+    #[serde(default)]
+    pub description: String,
+    /// Parameter name → default value (`null`: the parameter is required).
+    #[serde(default)]
+    pub params: IndexMap<String, Value>,
+    pub setup: Vec<S<RawStep>>,
+    #[serde(default)]
+    pub teardown: Vec<S<RawStep>>,
+    #[serde(default)]
+    pub exports: IndexMap<String, S<Value>>,
+    #[serde(default)]
+    pub locks: Vec<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEndpoint {
+    pub endpoint: S<String>,
+    #[serde(default)]
+    pub summary: String,
+    pub path: S<String>,
+    #[serde(default)]
+    pub aliases: Vec<S<String>>,
+    #[serde(default)]
+    pub rate_limit: Option<S<u32>>,
+    #[serde(default)]
+    pub write_limits: Vec<S<RawWriteLimit>>,
+    #[serde(default)]
+    pub group_types: Option<S<RawGroupTypes>>,
+    #[serde(default)]
+    pub profiles: IndexMap<String, S<RawEndpointOverride>>,
+    pub request_schema: S<Value>,
+    pub response_schema: S<Value>,
+    #[serde(default)]
+    pub limits: IndexMap<String, S<RawLimit>>,
+    pub errors: IndexMap<i64, S<RawErrorDecl>>,
+    #[serde(default)]
+    pub cases: Vec<S<RawCase>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEndpointOverride {
+    #[serde(default)]
+    pub path: Option<S<String>>,
+    #[serde(default)]
+    pub group_types: Option<Vec<S<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroupTypes {
+    pub supported: Vec<S<String>>,
+    pub unsupported_code: S<i64>,
+    #[serde(default)]
+    pub probe: Option<S<RawCaseTemplate>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimit {
+    #[serde(default)]
+    pub description: String,
+    pub max: u64,
+    pub unit: S<String>,
+    pub code: S<RawCodes>,
+    #[serde(default)]
+    pub encodings: Vec<S<String>>,
+    #[serde(default)]
+    pub probe: Option<S<RawCaseTemplate>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWriteLimit {
+    pub bucket: String,
+    pub key: S<String>,
+    pub per_second: u32,
+    pub code: S<RawCodes>,
+    #[serde(default)]
+    pub probe: Option<S<RawCaseTemplate>>,
+}
+
+/// One code or a list of acceptable codes.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawCodes {
+    One(i64),
+    Many(Vec<i64>),
+}
+
+impl RawCodes {
+    pub fn to_vec(&self) -> Vec<i64> {
+        match self {
+            RawCodes::One(c) => vec![*c],
+            RawCodes::Many(cs) => cs.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCaseTemplate {
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub fixtures: IndexMap<String, S<RawFixtureUse>>,
+    pub steps: Vec<S<RawStep>>,
+    #[serde(default)]
+    pub locks: Vec<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCase {
+    pub name: S<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub profiles: Vec<S<String>>,
+    #[serde(default)]
+    pub requires: Vec<S<String>>,
+    #[serde(default)]
+    pub locks: Vec<S<String>>,
+    #[serde(default)]
+    pub vars: IndexMap<String, Value>,
+    #[serde(default)]
+    pub fixtures: IndexMap<String, S<RawFixtureUse>>,
+    pub steps: Vec<S<RawStep>>,
+    #[serde(default)]
+    pub teardown: Vec<S<RawStep>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFixtureUse {
+    #[serde(rename = "use")]
+    pub fixture: S<String>,
+    #[serde(default)]
+    pub with: IndexMap<String, Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub call: S<String>,
+    #[serde(default)]
+    pub body: Option<S<Value>>,
+    #[serde(default)]
+    pub raw_body: Option<String>,
+    #[serde(default)]
+    pub query: IndexMap<String, Option<Value>>,
+    #[serde(default)]
+    pub usersig: Option<S<RawSigOverride>>,
+    #[serde(default)]
+    pub expect: Option<S<RawExpect>>,
+    #[serde(default)]
+    pub capture: IndexMap<String, S<String>>,
+    #[serde(default)]
+    pub burst: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSigOverride {
+    #[serde(default)]
+    pub identifier: Option<Value>,
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub sdkappid: Option<u64>,
+    #[serde(default)]
+    pub age_secs: Option<u64>,
+    #[serde(default)]
+    pub expire_secs: Option<u64>,
+    #[serde(default)]
+    pub literal: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpect {
+    #[serde(default)]
+    pub http_status: Option<u16>,
+    #[serde(default)]
+    pub code: Option<S<RawCodes>>,
+    #[serde(default = "yes")]
+    pub schema: bool,
+    #[serde(default)]
+    pub paths: Vec<S<RawPathCheck>>,
+    #[serde(default)]
+    pub snapshot: Option<S<RawSnapshot>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `snapshot: name` or `snapshot: {name: x, sort: [/GroupAttrAry]}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawSnapshot {
+    Name(String),
+    Full {
+        name: String,
+        #[serde(default)]
+        sort: Vec<String>,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPathCheck {
+    pub path: S<String>,
+    #[serde(default)]
+    pub equals: Option<Value>,
+    #[serde(default)]
+    pub unordered: Option<Vec<Value>>,
+    #[serde(default)]
+    pub includes: Option<Value>,
+    #[serde(default)]
+    pub excludes: Option<Value>,
+    #[serde(default)]
+    pub exists: Option<bool>,
+    #[serde(default)]
+    pub empty_or_absent: Option<bool>,
+    #[serde(default)]
+    pub length: Option<usize>,
+    #[serde(default)]
+    pub one_of: Option<Vec<Value>>,
+}
