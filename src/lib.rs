@@ -1,10 +1,13 @@
 //! imconform: a contract conformance harness for the Tencent Cloud Chat REST API.
 //!
 //! Data flows one way: `spec` (load, resolve, validate) → `runner` (plan, fixtures, pacing,
-//! requests through `http` with `auth` signing) → `check` → plain result data → `report`.
+//! requests through `http` with `auth` signing) → `check` → plain `result` data → `report`.
 //! `emulator` is a reference target; it depends on `auth` and never on the runner.
 
 pub mod auth;
+pub mod check;
 pub mod emulator;
+pub mod http;
 pub mod result;
+pub mod runner;
 pub mod spec;

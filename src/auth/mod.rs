@@ -1,3 +1,4 @@
-//! Request authentication.
+//! Request authentication: TLSSigAPIv2 UserSigs, and the signer a run uses.
 
+pub mod signer;
 pub mod usersig;

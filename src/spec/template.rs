@@ -140,7 +140,7 @@ impl Template {
 
     fn collect_variables(&self, out: &mut Vec<String>, in_generator: bool) {
         let mut push = |name: &str| {
-            if !(in_generator && GENERATOR_LOCALS.contains(&name)) && !out.iter().any(|n| n == name)
+            if !(out.iter().any(|n| n == name) || in_generator && GENERATOR_LOCALS.contains(&name))
             {
                 out.push(name.to_owned());
             }

@@ -1,0 +1,213 @@
+//! Checks of one response against a step's expectations: envelope, code, schema, paths,
+//! snapshot. Each check yields a `CheckReport`; all are run, so a report shows every problem.
+
+mod matchers;
+pub mod schema;
+pub mod snapshot;
+
+use serde_json::Value;
+
+pub use matchers::{contains, short};
+pub use schema::{SchemaError, SchemaSet};
+pub use snapshot::{Normalizer, SnapshotMeta, SnapshotOutcome, SnapshotStore};
+
+use crate::result::{CheckReport, ResponseRecord};
+use crate::spec::{Envelope, Redaction, Step};
+
+/// What the checks of one step need to know beyond the step itself.
+pub struct CheckContext<'a> {
+    pub envelope: &'a Envelope,
+    pub schemas: &'a SchemaSet,
+    pub snapshots: &'a SnapshotStore,
+    pub redactions: &'a [Redaction],
+    /// The endpoint the step called.
+    pub endpoint: &'a str,
+    /// `file` and `case step N`, for snapshot headers.
+    pub source: &'a str,
+    pub expression: &'a str,
+    pub lookup: &'a dyn Fn(&str) -> Option<Value>,
+    pub run_values: &'a [(String, String)],
+}
+
+/// The error code of a response, if it has a well-formed envelope.
+pub fn response_code(envelope: &Envelope, body: &Value) -> Option<i64> {
+    body.get(&envelope.code_field).and_then(Value::as_i64)
+}
+
+pub fn check_step(
+    ctx: &CheckContext<'_>,
+    step: &Step,
+    response: &ResponseRecord,
+) -> Vec<CheckReport> {
+    let mut out = Vec::new();
+    let want_status = step.expect.http_status.unwrap_or(ctx.envelope.http_status);
+    if response.status == want_status {
+        out.push(CheckReport::pass("http status"));
+    } else {
+        out.push(CheckReport::fail(
+            "http status",
+            format!("expected HTTP {want_status}, got HTTP {}", response.status),
+        ));
+    }
+    let Some(body) = response.json.as_ref().filter(|b| b.is_object()) else {
+        let what = if response.truncated {
+            "a body cut at the response cap".to_owned()
+        } else if response.json.is_some() {
+            "JSON that is not an object".to_owned()
+        } else {
+            format!("a body that is not JSON: {}", preview(&response.body))
+        };
+        out.push(CheckReport::fail(
+            "envelope",
+            format!("expected a JSON object envelope, got {what}"),
+        ));
+        return out;
+    };
+
+    let code = response_code(ctx.envelope, body);
+    out.push(envelope_check(ctx.envelope, body));
+
+    let expected = step
+        .expect
+        .code
+        .clone()
+        .unwrap_or(crate::spec::CodeSet(vec![ctx.envelope.success_code]));
+    match code {
+        Some(c) if expected.contains(c) => out.push(CheckReport::pass("code")),
+        Some(c) => out.push(CheckReport::fail(
+            "code",
+            format!(
+                "expected {} {expected}, got {c}{}",
+                ctx.envelope.code_field,
+                info_suffix(ctx.envelope, body)
+            ),
+        )),
+        None => out.push(CheckReport::fail(
+            "code",
+            format!(
+                "expected {} {expected}, got no integer code",
+                ctx.envelope.code_field
+            ),
+        )),
+    }
+
+    if step.expect.schema {
+        let success = code == Some(ctx.envelope.success_code);
+        let problems = ctx.schemas.check_response(ctx.endpoint, success, body);
+        let which = if success {
+            "response schema"
+        } else {
+            "envelope schema"
+        };
+        if problems.is_empty() {
+            out.push(CheckReport::pass(which));
+        } else {
+            out.push(CheckReport::fail(which, problems.join("; ")));
+        }
+    }
+
+    for p in &step.expect.paths {
+        let name = format!("path {}", p.path);
+        match matchers::check_path(p, body, ctx.lookup) {
+            Ok(()) => out.push(CheckReport::pass(name)),
+            Err(m) => out.push(CheckReport::fail(name, m)),
+        }
+    }
+
+    if let Some(snap) = &step.expect.snapshot {
+        let normalizer = Normalizer {
+            redactions: ctx.redactions,
+            run_values: ctx.run_values,
+            info_field: &ctx.envelope.info_field,
+            sort: &snap.sort,
+        };
+        let content = normalizer.normalize(body);
+        let meta = SnapshotMeta {
+            source: ctx.source,
+            expression: ctx.expression,
+        };
+        let name = format!("snapshot {}", snap.name);
+        match ctx.snapshots.compare(&snap.name, &content, &meta) {
+            Ok(SnapshotOutcome::Matched | SnapshotOutcome::Written) => out.push(CheckReport::pass(name)),
+            Ok(SnapshotOutcome::Missing { pending }) => out.push(CheckReport::fail(
+                name,
+                format!(
+                    "no recorded snapshot; this run's is in {} (accept with `cargo insta review` or rerun with --update-snapshots)",
+                    pending.display()
+                ),
+            )),
+            Ok(SnapshotOutcome::Differs { diff, pending }) => {
+                let mut r = CheckReport::fail(
+                    name,
+                    format!("response differs from the recorded snapshot (this run's is in {})", pending.display()),
+                );
+                r.diff = Some(diff);
+                out.push(r);
+            }
+            Err(e) => out.push(CheckReport::fail(name, e.to_string())),
+        }
+    }
+    out
+}
+
+/// The status field must exist and agree with the code: OK exactly when the code is success.
+fn envelope_check(envelope: &Envelope, body: &Value) -> CheckReport {
+    let code = body.get(&envelope.code_field);
+    let status = body.get(&envelope.status_field).and_then(Value::as_str);
+    let info = body.get(&envelope.info_field);
+    let problem = match (code, status) {
+        (None, _) => Some(format!("{} is missing", envelope.code_field)),
+        (Some(c), _) if c.as_i64().is_none() => Some(format!(
+            "{} must be an integer, got {}",
+            envelope.code_field,
+            short(c)
+        )),
+        (_, None) => Some(format!(
+            "{} is missing or not a string",
+            envelope.status_field
+        )),
+        (Some(c), Some(s)) => {
+            let ok = c.as_i64() == Some(envelope.success_code);
+            let want = if ok {
+                &envelope.ok_status
+            } else {
+                &envelope.fail_status
+            };
+            if s != want {
+                Some(format!(
+                    "{} is {s:?} with {} {c}; expected {want:?}",
+                    envelope.status_field, envelope.code_field
+                ))
+            } else if !info.is_some_and(Value::is_string) {
+                Some(format!(
+                    "{} is missing or not a string",
+                    envelope.info_field
+                ))
+            } else {
+                None
+            }
+        }
+    };
+    match problem {
+        None => CheckReport::pass("envelope"),
+        Some(p) => CheckReport::fail("envelope", p),
+    }
+}
+
+fn info_suffix(envelope: &Envelope, body: &Value) -> String {
+    match body.get(&envelope.info_field).and_then(Value::as_str) {
+        Some(info) if !info.is_empty() => {
+            format!(" ({}: {})", envelope.info_field, short(&Value::from(info)))
+        }
+        _ => String::new(),
+    }
+}
+
+fn preview(body: &str) -> String {
+    let mut end = body.len().min(120);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = if end < body.len() { "…" } else { "" };
+    format!("{:?}{cut}", &body[..end])
+}

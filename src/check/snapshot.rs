@@ -1,0 +1,313 @@
+//! Snapshots of response bodies in insta's `.snap` format, so `cargo insta review` works on
+//! them. Volatile values are redacted first; a mismatch leaves `NAME.snap.new` and a diff.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+use similar::TextDiff;
+
+use crate::spec::Redaction;
+
+/// Where snapshots live and whether a run may write them.
+#[derive(Debug, Clone)]
+pub struct SnapshotStore {
+    pub dir: PathBuf,
+    pub update: bool,
+}
+
+/// The result of comparing one snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotOutcome {
+    Matched,
+    /// Written or rewritten because updating was asked for.
+    Written,
+    /// Not recorded yet; `NAME.snap.new` was left for review.
+    Missing {
+        pending: PathBuf,
+    },
+    /// Differs; `NAME.snap.new` was left for review.
+    Differs {
+        diff: String,
+        pending: PathBuf,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("failed to write snapshot {}: {source}", path.display())]
+pub struct SnapshotError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+/// What a snapshot file says about where it came from (insta's header).
+pub struct SnapshotMeta<'a> {
+    pub source: &'a str,
+    pub expression: &'a str,
+}
+
+impl SnapshotStore {
+    pub fn path_of(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.snap"))
+    }
+
+    pub fn compare(
+        &self,
+        name: &str,
+        content: &str,
+        meta: &SnapshotMeta<'_>,
+    ) -> Result<SnapshotOutcome, SnapshotError> {
+        let path = self.path_of(name);
+        let pending = self.dir.join(format!("{name}.snap.new"));
+        let recorded = std::fs::read_to_string(&path)
+            .ok()
+            .map(|text| body_of(&text).to_owned());
+        let file_text = render_file(content, meta);
+        match recorded {
+            Some(old) if old.trim_end() == content.trim_end() => {
+                remove_if_present(&pending);
+                Ok(SnapshotOutcome::Matched)
+            }
+            _ if self.update => {
+                write(&path, &file_text)?;
+                remove_if_present(&pending);
+                Ok(SnapshotOutcome::Written)
+            }
+            Some(old) => {
+                write(&pending, &file_text)?;
+                let diff = TextDiff::from_lines(old.trim_end(), content.trim_end())
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(
+                        &format!("{name}.snap (recorded)"),
+                        &format!("{name}.snap.new (this run)"),
+                    )
+                    .to_string();
+                Ok(SnapshotOutcome::Differs { diff, pending })
+            }
+            None => {
+                write(&pending, &file_text)?;
+                Ok(SnapshotOutcome::Missing { pending })
+            }
+        }
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<(), SnapshotError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| SnapshotError {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    }
+    std::fs::write(path, text).map_err(|source| SnapshotError {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn remove_if_present(path: &Path) {
+    let _ = std::fs::remove_file(path);
+}
+
+/// insta's layout: a YAML header between `---` lines, then the snapshot text.
+fn render_file(content: &str, meta: &SnapshotMeta<'_>) -> String {
+    format!(
+        "---\nsource: {}\nexpression: {}\n---\n{}\n",
+        yaml_scalar(meta.source),
+        yaml_scalar(meta.expression),
+        content.trim_end()
+    )
+}
+
+fn yaml_scalar(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serializes")
+}
+
+/// The snapshot text of a `.snap` file (everything after the header).
+fn body_of(file: &str) -> &str {
+    let Some(rest) = file.strip_prefix("---\n") else {
+        return file;
+    };
+    match rest.find("\n---\n") {
+        Some(end) => &rest[end + 5..],
+        None => file,
+    }
+}
+
+/// What goes into a snapshot: the body with keys sorted, volatile values replaced, and the
+/// arrays whose order the docs leave open sorted.
+pub struct Normalizer<'a> {
+    pub redactions: &'a [Redaction],
+    /// Values that belong to this run (fixture names, captured IDs) and their names.
+    pub run_values: &'a [(String, String)],
+    /// A field whose wording is never part of the contract (e.g. ErrorInfo): kept only if empty.
+    pub info_field: &'a str,
+    pub sort: &'a [String],
+}
+
+impl Normalizer<'_> {
+    pub fn normalize(&self, body: &Value) -> String {
+        let mut v = body.clone();
+        for r in self.redactions {
+            let segments: Vec<&str> = r.path.trim_start_matches('/').split('/').collect();
+            redact_at(&mut v, &segments, &r.placeholder);
+        }
+        if let Some(Value::String(info)) = v.get_mut(self.info_field)
+            && !info.is_empty()
+        {
+            *info = "[info]".to_owned();
+        }
+        replace_run_values(&mut v, self.run_values);
+        for pointer in self.sort {
+            if let Some(Value::Array(items)) = v.pointer_mut(pointer) {
+                items.sort_by_key(|a| canonical(a).to_string());
+            }
+        }
+        serde_json::to_string_pretty(&canonical(&v)).expect("JSON serializes")
+    }
+}
+
+fn redact_at(v: &mut Value, segments: &[&str], placeholder: &str) {
+    let Some((first, rest)) = segments.split_first() else {
+        *v = Value::String(placeholder.to_owned());
+        return;
+    };
+    match v {
+        Value::Object(map) => {
+            if *first == "*" {
+                map.values_mut()
+                    .for_each(|child| redact_at(child, rest, placeholder));
+            } else if let Some(child) = map.get_mut(*first) {
+                redact_at(child, rest, placeholder);
+            }
+        }
+        Value::Array(items) => {
+            if *first == "*" {
+                items
+                    .iter_mut()
+                    .for_each(|child| redact_at(child, rest, placeholder));
+            } else if let Some(child) = first.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                redact_at(child, rest, placeholder);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn replace_run_values(v: &mut Value, run_values: &[(String, String)]) {
+    match v {
+        Value::String(s) => {
+            for (value, name) in run_values {
+                if !value.is_empty() && s.contains(value.as_str()) {
+                    *s = s.replace(value.as_str(), &format!("[{name}]"));
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|c| replace_run_values(c, run_values)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|c| replace_run_values(c, run_values)),
+        _ => {}
+    }
+}
+
+/// The value with object keys sorted, at every depth.
+fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let mut out = Map::new();
+            for k in keys {
+                out.insert(k.clone(), canonical(&map[k]));
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Loc;
+    use serde_json::json;
+    use std::sync::Arc;
+
+    #[test]
+    fn normalizes_order_volatile_values_and_info() {
+        let red = vec![Redaction {
+            path: "/GroupInfo/*/CreateTime".into(),
+            placeholder: "[timestamp]".into(),
+            loc: Loc {
+                file: Arc::new("s".into()),
+                line: 1,
+                column: 1,
+            },
+        }];
+        let run = vec![("@TGS#abc".to_owned(), "g.GroupId".to_owned())];
+        let sort = vec!["/GroupAttrAry".to_owned()];
+        let n = Normalizer {
+            redactions: &red,
+            run_values: &run,
+            info_field: "ErrorInfo",
+            sort: &sort,
+        };
+        let a = json!({"ErrorInfo": "no such thing", "GroupInfo": [{"CreateTime": 5, "GroupId": "@TGS#abc"}],
+                       "GroupAttrAry": [{"key": "b"}, {"key": "a"}]});
+        let b = json!({"GroupAttrAry": [{"key": "a"}, {"key": "b"}], "ErrorInfo": "other words",
+                       "GroupInfo": [{"GroupId": "@TGS#abc", "CreateTime": 99}]});
+        assert_eq!(n.normalize(&a), n.normalize(&b));
+        assert!(n.normalize(&a).contains("[g.GroupId]"));
+        assert!(n.normalize(&a).contains("[timestamp]"));
+    }
+
+    #[test]
+    fn mismatch_leaves_a_pending_file_and_a_diff() {
+        let dir = std::env::temp_dir().join(format!("imconform-snap-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let meta = SnapshotMeta {
+            source: "specs/x.yaml",
+            expression: "x::y step 1",
+        };
+        let writer = SnapshotStore {
+            dir: dir.clone(),
+            update: true,
+        };
+        assert_eq!(
+            writer.compare("a", "{\n  \"k\": 1\n}", &meta).unwrap(),
+            SnapshotOutcome::Written
+        );
+        let reader = SnapshotStore {
+            dir: dir.clone(),
+            update: false,
+        };
+        assert_eq!(
+            reader.compare("a", "{\n  \"k\": 1\n}", &meta).unwrap(),
+            SnapshotOutcome::Matched
+        );
+        match reader.compare("a", "{\n  \"k\": 2\n}", &meta).unwrap() {
+            SnapshotOutcome::Differs { diff, pending } => {
+                assert!(
+                    diff.contains("-  \"k\": 1") && diff.contains("+  \"k\": 2"),
+                    "{diff}"
+                );
+                assert!(pending.exists());
+            }
+            other => panic!("expected a difference, got {other:?}"),
+        }
+        assert!(matches!(
+            reader.compare("b", "{}", &meta).unwrap(),
+            SnapshotOutcome::Missing { .. }
+        ));
+        let text = std::fs::read_to_string(dir.join("a.snap")).unwrap();
+        assert!(
+            text.starts_with("---\nsource: \"specs/x.yaml\"\nexpression: \"x::y step 1\"\n---\n{"),
+            "{text}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

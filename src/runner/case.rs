@@ -1,0 +1,379 @@
+//! One case from start to end: fixtures, steps, then teardown, which always runs (after a
+//! failure, a panic in a check, or an interrupt).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use super::RunContext;
+use super::request::{Unsendable, ms_since, send_step};
+use super::scope::Scope;
+use crate::check::{CheckContext, check_step, response_code};
+use crate::result::{CaseReport, CheckReport, Outcome, Phase, StepReport};
+use crate::spec::{FixtureDef, PlannedCase, Step};
+
+/// Longest fixture instance name: account IDs allow 32 bytes, group names 30.
+const MAX_INSTANCE_NAME: usize = 30;
+
+/// How a step ended, for deciding the case's outcome.
+enum Verdict {
+    Passed,
+    Failed(String),
+    /// The transport failed or the harness could not proceed.
+    Error(String),
+    Skip(String),
+}
+
+struct Stop {
+    outcome: Outcome,
+    reason: String,
+}
+
+pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usize) -> CaseReport {
+    let started = Instant::now();
+    let mut steps: Vec<StepReport> = Vec::new();
+    let mut warnings = Vec::new();
+    let mut scope = Scope::default();
+    scope.set("run.id", Value::from(ctx.run_id.clone()));
+    scope.set_volatile("run.prefix", Value::from(ctx.run_prefix.clone()));
+    for (k, v) in &case.vars {
+        scope.set(k.clone(), v.clone());
+    }
+
+    let mut stop: Option<Stop> = None;
+    let mut made: Vec<(String, &FixtureDef, Scope)> = Vec::new();
+    for (name, usage) in &case.fixtures {
+        let def = &ctx.suite.service.fixtures[&usage.fixture];
+        let mut fscope = Scope::default();
+        fscope.set("run.id", Value::from(ctx.run_id.clone()));
+        fscope.set("run.prefix", Value::from(ctx.run_prefix.clone()));
+        fscope.set(
+            "self.name",
+            Value::from(instance_name(&ctx.run_prefix, index, name)),
+        );
+        for (param, default) in &def.params {
+            if let Some(d) = default {
+                fscope.set(param.clone(), d.clone());
+            }
+        }
+        for (param, t) in &usage.with {
+            match t.render(&scope.lookup()) {
+                Ok(v) => fscope.set(param.clone(), v),
+                Err(e) => {
+                    stop = Some(Stop {
+                        outcome: Outcome::Error,
+                        reason: format!("fixture `{name}`: parameter `{param}`: {e}"),
+                    });
+                }
+            }
+        }
+        if stop.is_some() {
+            break;
+        }
+        let mut ok = true;
+        for (i, step) in def.setup.iter().enumerate() {
+            let (report, verdict) =
+                run_step(&ctx, &case, Phase::Setup, i + 1, step, &mut fscope).await;
+            steps.push(report);
+            match verdict {
+                Verdict::Passed => {}
+                Verdict::Skip(reason) => {
+                    stop = Some(Stop {
+                        outcome: Outcome::Skip,
+                        reason: format!("fixture `{name}` ({}): {reason}", usage.fixture),
+                    });
+                    ok = false;
+                }
+                Verdict::Failed(reason) | Verdict::Error(reason) => {
+                    stop = Some(Stop {
+                        outcome: Outcome::Error,
+                        reason: format!(
+                            "fixture `{name}` ({}) could not be made: {reason}",
+                            usage.fixture
+                        ),
+                    });
+                    ok = false;
+                }
+            }
+            if !ok {
+                break;
+            }
+        }
+        // Even a half-made fixture is torn down: its first steps may have created something.
+        made.push((name.clone(), def, fscope.clone()));
+        if !ok {
+            break;
+        }
+        for (export, t) in &def.exports {
+            match t.render(&fscope.lookup()) {
+                Ok(v) => scope.set_volatile(format!("{name}.{export}"), v),
+                Err(e) => {
+                    stop = Some(Stop {
+                        outcome: Outcome::Error,
+                        reason: format!("fixture `{name}`: export `{export}`: {e}"),
+                    });
+                }
+            }
+        }
+        if stop.is_some() {
+            break;
+        }
+    }
+
+    if stop.is_none() {
+        // The steps run in their own task so that a panic in a check cannot skip teardown.
+        let task_ctx = ctx.clone();
+        let task_case = case.clone();
+        let mut task_scope = scope.clone();
+        let joined = tokio::spawn(async move {
+            let mut reports = Vec::new();
+            let mut stop = None;
+            for (i, step) in task_case.steps.iter().enumerate() {
+                if task_ctx.interrupt.is_set() {
+                    stop = Some(Stop {
+                        outcome: Outcome::Skip,
+                        reason: "run interrupted".into(),
+                    });
+                    break;
+                }
+                let (report, verdict) = run_step(
+                    &task_ctx,
+                    &task_case,
+                    Phase::Step,
+                    i + 1,
+                    step,
+                    &mut task_scope,
+                )
+                .await;
+                let label = report.label();
+                reports.push(report);
+                let (outcome, reason) = match verdict {
+                    Verdict::Passed => continue,
+                    Verdict::Failed(r) => (Outcome::Fail, r),
+                    Verdict::Error(r) => (Outcome::Error, r),
+                    Verdict::Skip(r) => (Outcome::Skip, r),
+                };
+                stop = Some(Stop {
+                    outcome,
+                    reason: format!("{label}: {reason}"),
+                });
+                break;
+            }
+            (reports, stop, task_scope)
+        })
+        .await;
+        match joined {
+            Ok((reports, s, s_scope)) => {
+                steps.extend(reports);
+                stop = s;
+                scope = s_scope;
+            }
+            Err(e) => {
+                let what = if e.is_panic() {
+                    panic_text(e.into_panic())
+                } else {
+                    "cancelled".to_owned()
+                };
+                stop = Some(Stop {
+                    outcome: Outcome::Error,
+                    reason: format!("the harness panicked while running steps: {what}"),
+                });
+            }
+        }
+    }
+
+    for (i, step) in case.teardown.iter().enumerate() {
+        let (report, verdict) =
+            run_step(&ctx, &case, Phase::Teardown, i + 1, step, &mut scope).await;
+        if let Some(w) = teardown_warning(&report, verdict) {
+            warnings.push(w);
+        }
+        steps.push(report);
+    }
+    for (name, def, mut fscope) in made.into_iter().rev() {
+        for (i, step) in def.teardown.iter().enumerate() {
+            let (report, verdict) =
+                run_step(&ctx, &case, Phase::Teardown, i + 1, step, &mut fscope).await;
+            if let Some(w) = teardown_warning(&report, verdict) {
+                warnings.push(format!("fixture `{name}`: {w}"));
+            }
+            steps.push(report);
+        }
+    }
+
+    let (outcome, reason) = match stop {
+        None => (Outcome::Pass, None),
+        Some(s) => (s.outcome, Some(s.reason)),
+    };
+    CaseReport {
+        id: case.id.clone(),
+        group: case.group.clone(),
+        name: case.name.clone(),
+        tags: case.tags.clone(),
+        generated: case.generated,
+        location: case.loc.to_string(),
+        outcome,
+        reason,
+        duration_ms: ms_since(started),
+        steps,
+        teardown_warnings: warnings,
+    }
+}
+
+fn teardown_warning(report: &StepReport, verdict: Verdict) -> Option<String> {
+    match verdict {
+        Verdict::Passed => None,
+        Verdict::Failed(r) | Verdict::Error(r) | Verdict::Skip(r) => {
+            Some(format!("{}: {r}", report.label()))
+        }
+    }
+}
+
+/// `imc1a2b3c4d_12_g`: unique to the run, the case and the fixture.
+fn instance_name(prefix: &str, index: usize, fixture: &str) -> String {
+    let mut name = format!("{prefix}_{index}_{fixture}");
+    name.truncate(MAX_INSTANCE_NAME);
+    name
+}
+
+fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned())
+}
+
+async fn run_step(
+    ctx: &RunContext,
+    case: &PlannedCase,
+    phase: Phase,
+    index: usize,
+    step: &Step,
+    scope: &mut Scope,
+) -> (StepReport, Verdict) {
+    let started = Instant::now();
+    let endpoint = &ctx.suite.endpoints[&step.call];
+    let mut report = StepReport {
+        phase,
+        index,
+        call: step.call.clone(),
+        location: step.loc.to_string(),
+        request: crate::result::RequestRecord {
+            method: String::new(),
+            url: String::new(),
+            body: String::new(),
+        },
+        response: None,
+        transport_error: None,
+        checks: Vec::new(),
+        attempts: 0,
+        duration_ms: 0,
+    };
+    let sent = match send_step(ctx, endpoint, step, scope).await {
+        Ok(sent) => sent,
+        Err(Unsendable::Skip(reason)) => {
+            report.duration_ms = ms_since(started);
+            return (report, Verdict::Skip(reason));
+        }
+        Err(Unsendable::Harness(reason)) => {
+            report.duration_ms = ms_since(started);
+            return (
+                report,
+                Verdict::Error(format!("could not build the request: {reason}")),
+            );
+        }
+    };
+    report.request = sent.request;
+    report.attempts = sent.attempts;
+    let response = match sent.response {
+        Ok(r) => r,
+        Err(e) => {
+            report.transport_error = Some(e.clone());
+            report.duration_ms = ms_since(started);
+            return (report, Verdict::Error(e));
+        }
+    };
+
+    let expression = format!("{} {}", case.id, report.label());
+    let source = step.loc.file.display().to_string();
+    let checks = {
+        let lookup = scope.lookup();
+        let cctx = CheckContext {
+            envelope: &ctx.suite.service.envelope,
+            schemas: &ctx.schemas,
+            snapshots: &ctx.config.snapshots,
+            redactions: &ctx.suite.service.redactions,
+            endpoint: &endpoint.name,
+            source: &source,
+            expression: &expression,
+            lookup: &lookup,
+            run_values: scope.run_values(),
+        };
+        check_step(&cctx, step, &response)
+    };
+    report.checks = checks;
+
+    if let Some(body) = &response.json {
+        for (name, pointer) in &step.capture {
+            match body.pointer(pointer) {
+                Some(v) => scope.set_volatile(name.clone(), v.clone()),
+                None => report.checks.push(CheckReport::fail(
+                    format!("capture {name}"),
+                    format!("expected a value at {pointer} to capture, the field is absent"),
+                )),
+            }
+        }
+    }
+
+    let code = response
+        .json
+        .as_ref()
+        .and_then(|b| response_code(&ctx.suite.service.envelope, b));
+    report.response = Some(response);
+    report.duration_ms = ms_since(started);
+
+    let failed: Vec<&CheckReport> = report.checks.iter().filter(|c| !c.passed).collect();
+    if failed.is_empty() {
+        return (report, Verdict::Passed);
+    }
+    let expected_code = step
+        .expect
+        .code
+        .as_ref()
+        .is_some_and(|e| code.is_some_and(|c| e.contains(c)));
+    if let Some(c) = code
+        && !expected_code
+        && let Some(feature) = ctx
+            .suite
+            .service
+            .features
+            .values()
+            .find(|f| f.not_enabled_codes.contains(&c))
+    {
+        return (
+            report,
+            Verdict::Skip(format!(
+                "feature `{}` is not enabled on the target (code {c})",
+                feature.name
+            )),
+        );
+    }
+    let reason = failed
+        .iter()
+        .map(|c| format!("{}: {}", c.check, c.message.as_deref().unwrap_or("failed")))
+        .collect::<Vec<_>>()
+        .join("; ");
+    (report, Verdict::Failed(reason))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn instance_names_fit_every_id_limit() {
+        let n = super::instance_name("imc0123abcd", 12345, "a_rather_long_fixture_name");
+        assert!(n.len() <= 30, "{n}");
+        assert!(n.starts_with("imc0123abcd_12345_"));
+    }
+}

@@ -1,0 +1,274 @@
+//! One step on the wire: the URL with its auth parameters, the body, pacing and bounded
+//! retries. Secret parameters are redacted in what gets recorded.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::RunContext;
+use super::scope::Scope;
+use crate::auth::signer::SigRequest;
+use crate::check::response_code;
+use crate::result::{RequestRecord, ResponseRecord};
+use crate::spec::{Endpoint, Step};
+
+/// What sending a step produced.
+pub(crate) struct Sent {
+    pub request: RequestRecord,
+    pub response: Result<ResponseRecord, String>,
+    /// The rendered body as sent (JSON), for bucket keys and logs.
+    pub attempts: u32,
+}
+
+/// Why a step could not even be sent (a spec or configuration problem, not the target's).
+#[derive(Debug)]
+pub(crate) enum Unsendable {
+    /// The step needs something this run does not have (e.g. the key): skip with a reason.
+    Skip(String),
+    /// The spec asked for something impossible at run time.
+    Harness(String),
+}
+
+const MAX_RECORDED_BODY: usize = 64 * 1024;
+
+pub(crate) async fn send_step(
+    ctx: &RunContext,
+    endpoint: &Endpoint,
+    step: &Step,
+    scope: &Scope,
+) -> Result<Sent, Unsendable> {
+    let service = &ctx.suite.service;
+    let lookup = scope.lookup();
+
+    let identifier = match &step.usersig.identifier {
+        Some(t) => match t
+            .render(&lookup)
+            .map_err(|e| Unsendable::Harness(format!("usersig.identifier: {e}")))?
+        {
+            Value::String(s) => s,
+            other => other.to_string(),
+        },
+        None => ctx.signer.identifier().to_owned(),
+    };
+    let usersig = match &step.usersig.literal {
+        Some(literal) => literal.clone(),
+        None => {
+            let request = SigRequest {
+                identifier: step.usersig.identifier.as_ref().map(|_| identifier.clone()),
+                key: step.usersig.key.clone(),
+                sdkappid: step.usersig.sdkappid,
+                age_secs: step.usersig.age_secs,
+                expire_secs: step.usersig.expire_secs,
+            };
+            ctx.signer
+                .usersig(&request)
+                .map_err(|e| Unsendable::Skip(e.to_string()))?
+        }
+    };
+
+    let auth_value = |name: &str| -> Option<Value> {
+        match name {
+            "auth.sdkappid" => Some(Value::from(ctx.signer.sdkappid().to_string())),
+            "auth.identifier" => Some(Value::from(identifier.clone())),
+            "auth.usersig" => Some(Value::from(usersig.clone())),
+            "auth.random" => Some(Value::from(rand::random::<u32>().to_string())),
+            other => scope.get(other),
+        }
+    };
+    let mut params: Vec<(String, String)> = Vec::new();
+    for (name, template) in &service.auth.query {
+        let chosen = match step.query.get(name) {
+            Some(None) => continue,
+            Some(Some(over)) => over,
+            None => template,
+        };
+        let v = chosen
+            .render(&auth_value)
+            .map_err(|e| Unsendable::Harness(format!("query parameter `{name}`: {e}")))?;
+        params.push((name.clone(), as_text(v)));
+    }
+    for (name, over) in &step.query {
+        if service.auth.query.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        if let Some(t) = over {
+            let v = t
+                .render(&auth_value)
+                .map_err(|e| Unsendable::Harness(format!("query parameter `{name}`: {e}")))?;
+            params.push((name.clone(), as_text(v)));
+        }
+    }
+
+    let path = endpoint.path_for(&ctx.config.profile);
+    let base = ctx.config.base_url.trim_end_matches('/');
+    let url = build_url(base, &service.base_path, path, &params, &[]);
+    let shown_url = build_url(
+        base,
+        &service.base_path,
+        path,
+        &params,
+        &service.auth.secret_params,
+    );
+
+    let (body_bytes, body_json) = match (&step.raw_body, &step.body) {
+        (Some(raw), _) => (raw.clone().into_bytes(), Value::Null),
+        (None, Some(t)) => {
+            let v = t
+                .render(&lookup)
+                .map_err(|e| Unsendable::Harness(format!("body: {e}")))?;
+            (serde_json::to_vec(&v).expect("JSON serializes"), v)
+        }
+        (None, None) => (b"{}".to_vec(), Value::Object(Default::default())),
+    };
+
+    let request = RequestRecord {
+        method: service.auth.method.clone(),
+        url: shown_url,
+        body: cut(&String::from_utf8_lossy(&body_bytes), MAX_RECORDED_BODY),
+    };
+
+    let expected = step.expect.code.clone();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        if step.burst {
+            ctx.pacer.note(&endpoint.name, &body_json);
+        } else {
+            ctx.pacer.wait(&endpoint.name, &body_json).await;
+        }
+        let result = ctx
+            .client
+            .send(&service.auth.method, &url, body_bytes.clone())
+            .await;
+        let retry_left = attempts <= ctx.config.retries;
+        match result {
+            Err(e) if retry_left && e.is_retryable() => {
+                backoff(attempts).await;
+            }
+            Err(e) => {
+                return Ok(Sent {
+                    request,
+                    response: Err(e.to_string()),
+                    attempts,
+                });
+            }
+            Ok(resp) => {
+                let text = String::from_utf8_lossy(&resp.body).into_owned();
+                let json = serde_json::from_slice::<Value>(&resp.body).ok();
+                let code = json
+                    .as_ref()
+                    .and_then(|j| response_code(&service.envelope, j));
+                let retryable = code.is_some_and(|c| {
+                    service.retryable_codes.contains(&c)
+                        && !expected.as_ref().is_some_and(|e| e.contains(c))
+                });
+                if retryable && retry_left {
+                    backoff(attempts).await;
+                    continue;
+                }
+                let response = ResponseRecord {
+                    status: resp.status,
+                    content_type: resp.content_type,
+                    body: cut(&text, MAX_RECORDED_BODY),
+                    json,
+                    truncated: resp.truncated,
+                };
+                return Ok(Sent {
+                    request,
+                    response: Ok(response),
+                    attempts,
+                });
+            }
+        }
+    }
+}
+
+async fn backoff(attempt: u32) {
+    let ms = 100u64 << attempt.min(5);
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+}
+
+fn as_text(v: Value) -> String {
+    match v {
+        Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
+/// `base/v4/path?k=v&...`, with the values of `secret` parameters replaced.
+fn build_url(
+    base: &str,
+    base_path: &str,
+    path: &str,
+    params: &[(String, String)],
+    secret: &[String],
+) -> String {
+    let mut url = if base_path.is_empty() {
+        format!("{base}/{path}")
+    } else {
+        format!("{base}/{base_path}/{path}")
+    };
+    for (i, (k, v)) in params.iter().enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        url.push_str(&encode(k));
+        url.push('=');
+        if secret.contains(k) && !v.is_empty() {
+            url.push_str("<redacted>");
+        } else {
+            url.push_str(&encode(v));
+        }
+    }
+    url
+}
+
+/// Percent-encodes everything but the unreserved characters and `*` (the UserSig alphabet).
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~*".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn cut(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… [{} bytes in all]", &s[..end], s.len())
+}
+
+/// Elapsed milliseconds since `start`.
+pub(crate) fn ms_since(start: Instant) -> u64 {
+    start.elapsed().as_millis() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_parameters_are_redacted_in_the_shown_url() {
+        let params = vec![
+            ("sdkappid".to_owned(), "1".to_owned()),
+            ("usersig".to_owned(), "eJy*ab-_".to_owned()),
+        ];
+        let secret = vec!["usersig".to_owned()];
+        assert_eq!(
+            build_url("http://h", "v4", "a/b", &params, &[]),
+            "http://h/v4/a/b?sdkappid=1&usersig=eJy*ab-_"
+        );
+        assert_eq!(
+            build_url("http://h", "v4", "a/b", &params, &secret),
+            "http://h/v4/a/b?sdkappid=1&usersig=<redacted>"
+        );
+        assert_eq!(encode("a b&c"), "a%20b%26c");
+    }
+}
