@@ -6,4 +6,5 @@
 
 pub mod auth;
 pub mod emulator;
+pub mod result;
 pub mod spec;

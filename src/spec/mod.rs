@@ -1,8 +1,14 @@
-//! The contract as data: the model, its templates, and loading spec files into it.
+//! The contract as data: the model, its templates, loading and linting spec files, and the
+//! expansion of generated cases.
 
+mod expand;
+mod lint;
+mod load;
 pub mod model;
+mod raw;
 pub mod template;
 
+pub use expand::{PlannedCase, SERVICE_GROUP};
+pub use load::{LoadError, SpecError, file_uri, load_suite};
 pub use model::*;
 pub use template::{Template, TemplateError};
-pub mod raw;

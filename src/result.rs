@@ -1,0 +1,166 @@
+//! Plain result data: what a run produced. Reports are pure functions of these types.
+//! Nothing here holds a secret: requests are recorded with secret parameters redacted.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One whole run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunReport {
+    /// The base URL, or `embedded emulator (URL)`.
+    pub target: String,
+    pub profile: String,
+    pub run_id: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub interrupted: bool,
+    pub cases: Vec<CaseReport>,
+}
+
+impl RunReport {
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals::default();
+        for c in &self.cases {
+            match c.outcome {
+                Outcome::Pass => t.passed += 1,
+                Outcome::Fail => t.failed += 1,
+                Outcome::Error => t.errors += 1,
+                Outcome::Skip => t.skipped += 1,
+            }
+        }
+        t
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub passed: usize,
+    pub failed: usize,
+    pub errors: usize,
+    pub skipped: usize,
+}
+
+/// How a case ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Every check held.
+    Pass,
+    /// The target broke the contract.
+    Fail,
+    /// The harness or the transport failed (unreachable target, fixture not made, ...).
+    Error,
+    /// Not run, with a reason.
+    Skip,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaseReport {
+    /// `endpoint::case`.
+    pub id: String,
+    pub group: String,
+    pub name: String,
+    pub tags: Vec<String>,
+    pub generated: bool,
+    /// `file:line:column` of the case in its spec file.
+    pub location: String,
+    pub outcome: Outcome,
+    /// For anything but a pass: the first reason, naming the step.
+    pub reason: Option<String>,
+    pub duration_ms: u64,
+    pub steps: Vec<StepReport>,
+    /// Problems while tearing down fixtures: reported, never a failure of the case.
+    pub teardown_warnings: Vec<String>,
+}
+
+/// Which part of a case a step belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Setup,
+    Step,
+    Teardown,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StepReport {
+    pub phase: Phase,
+    /// 1-based within its phase.
+    pub index: usize,
+    pub call: String,
+    pub location: String,
+    pub request: RequestRecord,
+    pub response: Option<ResponseRecord>,
+    /// Set when no response could be had (refused, reset, timeout, garbage).
+    pub transport_error: Option<String>,
+    pub checks: Vec<CheckReport>,
+    pub attempts: u32,
+    pub duration_ms: u64,
+}
+
+impl StepReport {
+    pub fn passed(&self) -> bool {
+        self.transport_error.is_none() && self.checks.iter().all(|c| c.passed)
+    }
+
+    /// `step 2 (modify_group_attr)`, `setup 1 (create_group)`.
+    pub fn label(&self) -> String {
+        let phase = match self.phase {
+            Phase::Setup => "setup",
+            Phase::Step => "step",
+            Phase::Teardown => "teardown",
+        };
+        format!("{phase} {} ({})", self.index, self.call)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RequestRecord {
+    pub method: String,
+    /// With secret query parameters replaced by `<redacted>`.
+    pub url: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResponseRecord {
+    pub status: u16,
+    pub content_type: Option<String>,
+    /// The body as text (lossy UTF-8), cut at the response cap.
+    pub body: String,
+    /// The body parsed as JSON, when it is.
+    pub json: Option<Value>,
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckReport {
+    /// `envelope`, `code`, `schema`, `path /GroupAttrAry`, `snapshot NAME`.
+    pub check: String,
+    pub passed: bool,
+    /// What was expected and what came, when it failed.
+    pub message: Option<String>,
+    /// A unified diff, for snapshot mismatches.
+    pub diff: Option<String>,
+}
+
+impl CheckReport {
+    pub fn pass(check: impl Into<String>) -> Self {
+        Self {
+            check: check.into(),
+            passed: true,
+            message: None,
+            diff: None,
+        }
+    }
+
+    pub fn fail(check: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            check: check.into(),
+            passed: false,
+            message: Some(message.into()),
+            diff: None,
+        }
+    }
+}

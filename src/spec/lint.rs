@@ -1,0 +1,319 @@
+//! Cross-reference checks over a resolved suite: what a single file cannot know alone.
+
+use std::collections::{HashMap, HashSet};
+
+use super::load::{SpecError, did_you_mean, list_names};
+use super::model::*;
+
+/// Variables every case and fixture can read.
+const RUN_VARIABLES: [&str; 2] = ["run.id", "run.prefix"];
+
+pub fn cross_check(suite: &Suite) -> Vec<SpecError> {
+    let mut lint = Lint {
+        suite,
+        errors: Vec::new(),
+        snapshots: HashMap::new(),
+    };
+    lint.service();
+    for endpoint in suite.endpoints.values() {
+        lint.endpoint(endpoint);
+    }
+    lint.errors
+}
+
+struct Lint<'a> {
+    suite: &'a Suite,
+    errors: Vec<SpecError>,
+    snapshots: HashMap<String, Loc>,
+}
+
+/// What a step may expect: its endpoint's codes, the common codes, and generated codes.
+fn declared_codes(suite: &Suite, endpoint: &Endpoint) -> HashSet<i64> {
+    let mut codes: HashSet<i64> = endpoint.errors.keys().copied().collect();
+    codes.extend(suite.service.common_errors.keys().copied());
+    codes.insert(suite.service.envelope.success_code);
+    codes
+}
+
+impl<'a> Lint<'a> {
+    fn err(&mut self, loc: &Loc, message: impl Into<String>) {
+        self.errors.push(SpecError {
+            loc: loc.clone(),
+            message: message.into(),
+        });
+    }
+
+    fn service(&mut self) {
+        let service = &self.suite.service;
+        for (name, fixture) in &service.fixtures {
+            let mut scope: HashSet<String> = RUN_VARIABLES.iter().map(|s| s.to_string()).collect();
+            scope.insert("self.name".into());
+            scope.extend(fixture.params.keys().cloned());
+            for step in &fixture.setup {
+                self.step(step, &mut scope, &format!("fixture `{name}`"));
+            }
+            for (export, t) in &fixture.exports {
+                for v in t.variables() {
+                    if !scope.contains(&v) {
+                        let hint = did_you_mean(&v, scope.iter().map(String::as_str));
+                        self.err(&fixture.loc, format!("export `{export}` of fixture `{name}` reads `${{{v}}}`, which nothing defines{hint}"));
+                    }
+                }
+            }
+            let mut teardown_scope = scope.clone();
+            for step in &fixture.teardown {
+                self.step(step, &mut teardown_scope, &format!("fixture `{name}`"));
+            }
+        }
+        let auth_vars = [
+            "auth.sdkappid",
+            "auth.identifier",
+            "auth.usersig",
+            "auth.random",
+        ];
+        for (param, t) in &service.auth.query {
+            for v in t.variables() {
+                if !auth_vars.contains(&v.as_str()) {
+                    self.err(
+                        &service.loc,
+                        format!(
+                            "auth parameter `{param}` reads `${{{v}}}`; only {} are defined there",
+                            list_names(auth_vars)
+                        ),
+                    );
+                }
+            }
+        }
+        self.cases(&service.cases, None);
+    }
+
+    fn endpoint(&mut self, endpoint: &'a Endpoint) {
+        let service = &self.suite.service;
+        for (profile, over) in &endpoint.profiles {
+            if !service.profiles.contains_key(profile) {
+                let hint = did_you_mean(profile, service.profiles.keys().map(String::as_str));
+                self.err(
+                    &endpoint.loc,
+                    format!("profile `{profile}` is not declared in the service file{hint}"),
+                );
+            }
+            if let Some(types) = &over.group_types {
+                self.group_types(&endpoint.loc, types);
+            }
+        }
+        if let Some(support) = &endpoint.group_types {
+            self.group_types(&support.loc, &support.supported);
+            if !endpoint.errors.contains_key(&support.unsupported_code) {
+                self.err(
+                    &support.loc,
+                    format!(
+                        "unsupported_code {} is not among the endpoint's errors",
+                        support.unsupported_code
+                    ),
+                );
+            }
+            if let Some(probe) = &support.probe {
+                self.template(probe, &["group_type"], endpoint);
+            }
+        }
+        for limit in endpoint.limits.values() {
+            self.codes_declared(&limit.loc, &limit.code, endpoint);
+            if let Some(probe) = &limit.probe {
+                self.template(probe, &["n", "fill"], endpoint);
+            }
+        }
+        for w in &endpoint.write_limits {
+            self.codes_declared(&w.loc, &w.code, endpoint);
+            if let Some(probe) = &w.probe {
+                self.template(probe, &[], endpoint);
+            }
+        }
+        self.cases(&endpoint.cases, Some(endpoint));
+    }
+
+    fn group_types(&mut self, loc: &Loc, types: &[String]) {
+        for t in types {
+            if !self.suite.service.group_types.contains(t) {
+                let hint =
+                    did_you_mean(t, self.suite.service.group_types.iter().map(String::as_str));
+                self.err(
+                    loc,
+                    format!(
+                        "unknown group type `{t}` (the service declares {}){hint}",
+                        list_names(self.suite.service.group_types.iter().map(String::as_str))
+                    ),
+                );
+            }
+        }
+    }
+
+    fn codes_declared(&mut self, loc: &Loc, codes: &CodeSet, endpoint: &Endpoint) {
+        let declared = declared_codes(self.suite, endpoint);
+        for code in &codes.0 {
+            if !declared.contains(code) {
+                self.err(loc, format!("code {code} is not declared by endpoint `{}` nor among the service's common errors", endpoint.name));
+            }
+        }
+    }
+
+    fn template(&mut self, probe: &CaseTemplate, generated: &[&str], _endpoint: &Endpoint) {
+        let mut scope = self.fixture_scope(&probe.fixtures);
+        scope.extend(generated.iter().map(|s| s.to_string()));
+        for step in &probe.steps {
+            self.step(step, &mut scope, "probe");
+        }
+    }
+
+    fn cases(&mut self, cases: &[CaseDef], endpoint: Option<&Endpoint>) {
+        let mut names: HashMap<&str, &Loc> = HashMap::new();
+        for case in cases {
+            if let Some(first) = names.get(case.name.as_str()) {
+                let first = (*first).clone();
+                self.err(
+                    &case.loc,
+                    format!("case `{}` is already defined at {first}", case.name),
+                );
+            }
+            names.insert(&case.name, &case.loc);
+            for p in &case.profiles {
+                if !self.suite.service.profiles.contains_key(p) {
+                    let hint =
+                        did_you_mean(p, self.suite.service.profiles.keys().map(String::as_str));
+                    self.err(
+                        &case.loc,
+                        format!("case `{}` names unknown profile `{p}`{hint}", case.name),
+                    );
+                }
+            }
+            for f in &case.requires {
+                if !self.suite.service.features.contains_key(f) {
+                    let hint =
+                        did_you_mean(f, self.suite.service.features.keys().map(String::as_str));
+                    self.err(
+                        &case.loc,
+                        format!("case `{}` requires unknown feature `{f}`{hint}", case.name),
+                    );
+                }
+            }
+            let mut scope = self.fixture_scope(&case.fixtures);
+            scope.extend(case.vars.keys().cloned());
+            let what = format!("case `{}`", case.name);
+            for step in &case.steps {
+                self.step(step, &mut scope, &what);
+            }
+            for step in &case.teardown {
+                self.step(step, &mut scope, &what);
+            }
+        }
+        let _ = endpoint;
+    }
+
+    /// Checks the fixture uses and returns the variables they define.
+    fn fixture_scope(&mut self, uses: &indexmap::IndexMap<String, FixtureUse>) -> HashSet<String> {
+        let mut scope: HashSet<String> = RUN_VARIABLES.iter().map(|s| s.to_string()).collect();
+        for (name, u) in uses {
+            let Some(def) = self.suite.service.fixtures.get(&u.fixture) else {
+                let hint = did_you_mean(
+                    &u.fixture,
+                    self.suite.service.fixtures.keys().map(String::as_str),
+                );
+                self.err(&u.loc, format!("unknown fixture `{}`{hint}", u.fixture));
+                continue;
+            };
+            for param in u.with.keys() {
+                if !def.params.contains_key(param) {
+                    let hint = did_you_mean(param, def.params.keys().map(String::as_str));
+                    self.err(
+                        &u.loc,
+                        format!("fixture `{}` has no parameter `{param}`{hint}", u.fixture),
+                    );
+                }
+            }
+            for (param, default) in &def.params {
+                if default.is_none() && !u.with.contains_key(param) {
+                    self.err(
+                        &u.loc,
+                        format!("fixture `{}` needs parameter `{param}`", u.fixture),
+                    );
+                }
+            }
+            for t in u.with.values() {
+                for v in t.variables() {
+                    // Fixture parameters may use run and generator variables; those are
+                    // checked with the steps that read the fixture's exports.
+                    if !(RUN_VARIABLES.contains(&v.as_str())
+                        || ["group_type", "n", "fill"].contains(&v.as_str()))
+                    {
+                        self.err(&u.loc, format!("fixture parameter reads `${{{v}}}`; only run and generator variables are defined there"));
+                    }
+                }
+            }
+            scope.extend(def.exports.keys().map(|e| format!("{name}.{e}")));
+        }
+        scope
+    }
+
+    fn step(&mut self, step: &Step, scope: &mut HashSet<String>, what: &str) {
+        let Some(endpoint) = self.suite.endpoints.get(&step.call) else {
+            let hint = did_you_mean(&step.call, self.suite.endpoints.keys().map(String::as_str));
+            self.err(
+                &step.loc,
+                format!("{what} calls unknown endpoint `{}`{hint}", step.call),
+            );
+            return;
+        };
+        let mut read = Vec::new();
+        if let Some(body) = &step.body {
+            read.extend(body.variables());
+        }
+        for t in step.query.values().flatten() {
+            read.extend(t.variables());
+        }
+        if let Some(t) = &step.usersig.identifier {
+            read.extend(t.variables());
+        }
+        for m in &step.expect.paths {
+            match &m.matcher {
+                Matcher::Equals(t) | Matcher::Includes(t) | Matcher::Excludes(t) => {
+                    read.extend(t.variables())
+                }
+                Matcher::Unordered(ts) | Matcher::OneOf(ts) => {
+                    ts.iter().for_each(|t| read.extend(t.variables()))
+                }
+                _ => {}
+            }
+        }
+        for v in read {
+            if !scope.contains(&v) {
+                let hint = did_you_mean(&v, scope.iter().map(String::as_str));
+                self.err(
+                    &step.loc,
+                    format!("{what} reads `${{{v}}}`, which nothing defines{hint}"),
+                );
+            }
+        }
+        if let Some(codes) = &step.expect.code {
+            let declared = declared_codes(self.suite, endpoint);
+            for code in &codes.0 {
+                if !declared.contains(code) {
+                    self.err(
+                        &step.expect.loc,
+                        format!("{what} expects code {code}, which endpoint `{}` does not declare (nor do the service's common errors)", endpoint.name),
+                    );
+                }
+            }
+        }
+        if let Some(snap) = &step.expect.snapshot {
+            if let Some(first) = self.snapshots.get(&snap.name) {
+                let first = first.clone();
+                self.err(
+                    &snap.loc,
+                    format!("snapshot `{}` is already used at {first}", snap.name),
+                );
+            } else {
+                self.snapshots.insert(snap.name.clone(), snap.loc.clone());
+            }
+        }
+        scope.extend(step.capture.keys().cloned());
+    }
+}

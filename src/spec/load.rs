@@ -1,0 +1,986 @@
+//! Reads `specs/` into a `Suite`: parse each file (YAML or JSON) with spans, resolve it into
+//! the model, then check cross-references. Every problem found is returned, each located.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use serde_saphyr::Location;
+
+use super::model::*;
+use super::raw::*;
+use super::template::Template;
+
+/// One located problem in a spec file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{loc}: {message}")]
+pub struct SpecError {
+    pub loc: Loc,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("failed to read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", SpecErrors(.0))]
+    Invalid(Vec<SpecError>),
+}
+
+struct SpecErrors<'a>(&'a [SpecError]);
+
+impl fmt::Display for SpecErrors<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl LoadError {
+    /// The located problems, if the specs were read but are invalid.
+    pub fn spec_errors(&self) -> &[SpecError] {
+        match self {
+            LoadError::Invalid(errors) => errors,
+            LoadError::Io { .. } => &[],
+        }
+    }
+}
+
+/// Loads `root/service.yaml`, `root/endpoints/*`, and `root/schemas/**/*.json`.
+pub fn load_suite(root: &Path) -> Result<Suite, LoadError> {
+    let service_path = ["service.yaml", "service.yml", "service.json"]
+        .iter()
+        .map(|n| root.join(n))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| root.join("service.yaml"));
+    let mut endpoint_paths = list_files(&root.join("endpoints"), &["yaml", "yml", "json"])?;
+    endpoint_paths.sort();
+    let mut schema_paths = Vec::new();
+    collect_files_recursive(&root.join("schemas"), &["json"], &mut schema_paths)?;
+    schema_paths.sort();
+
+    let mut ctx = Resolver {
+        errors: Vec::new(),
+        schema_documents: IndexMap::new(),
+    };
+    for path in &schema_paths {
+        let text = read(path)?;
+        match serde_json::from_str::<Value>(&text) {
+            Ok(doc) => {
+                ctx.schema_documents.insert(file_uri(path), doc);
+            }
+            Err(e) => ctx.errors.push(SpecError {
+                loc: Loc {
+                    file: Arc::new(path.clone()),
+                    line: e.line() as u32,
+                    column: e.column() as u32,
+                },
+                message: format!(
+                    "schema file is not valid JSON: {}",
+                    strip_position(&e.to_string())
+                ),
+            }),
+        }
+    }
+
+    let service_text = read(&service_path)?;
+    let service_file = Arc::new(service_path.clone());
+    let raw_service: Option<RawService> = parse(&service_file, &service_text, &mut ctx.errors);
+    let mut raw_endpoints = Vec::new();
+    for path in &endpoint_paths {
+        let text = read(path)?;
+        let file = Arc::new(path.clone());
+        if let Some(raw) = parse::<RawEndpoint>(&file, &text, &mut ctx.errors) {
+            raw_endpoints.push((file, raw));
+        }
+    }
+    let Some(raw_service) = raw_service else {
+        return Err(LoadError::Invalid(ctx.errors));
+    };
+
+    let service = ctx.service(&service_file, raw_service);
+    let mut endpoints = IndexMap::new();
+    for (file, raw) in raw_endpoints {
+        let endpoint = ctx.endpoint(&file, raw);
+        if let Some(previous) = endpoints.get(&endpoint.name) {
+            let previous: &Endpoint = previous;
+            ctx.errors.push(SpecError {
+                loc: endpoint.loc.clone(),
+                message: format!(
+                    "endpoint `{}` is already defined at {}",
+                    endpoint.name, previous.loc
+                ),
+            });
+            continue;
+        }
+        endpoints.insert(endpoint.name.clone(), endpoint);
+    }
+    let suite = Suite {
+        root: root.to_path_buf(),
+        service,
+        endpoints,
+        schema_documents: std::mem::take(&mut ctx.schema_documents),
+    };
+    let mut errors = ctx.errors;
+    errors.extend(super::lint::cross_check(&suite));
+    if errors.is_empty() {
+        Ok(suite)
+    } else {
+        errors.sort_by(|a, b| {
+            (a.loc.file.as_ref(), a.loc.line, a.loc.column).cmp(&(
+                b.loc.file.as_ref(),
+                b.loc.line,
+                b.loc.column,
+            ))
+        });
+        errors.dedup();
+        Err(LoadError::Invalid(errors))
+    }
+}
+
+fn read(path: &Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn list_files(dir: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, LoadError> {
+    let mut out = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(source) => {
+            return Err(LoadError::Io {
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+    };
+    for entry in entries {
+        let entry = entry.map_err(|source| LoadError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let path = entry.path();
+        if path.is_file()
+            && path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| exts.contains(&e))
+        {
+            out.push(path);
+        }
+    }
+    Ok(out)
+}
+
+fn collect_files_recursive(
+    dir: &Path,
+    exts: &[&str],
+    out: &mut Vec<PathBuf>,
+) -> Result<(), LoadError> {
+    out.extend(list_files(dir, exts)?);
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.path().is_dir() {
+                collect_files_recursive(&entry.path(), exts, out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `file:///abs/path`, the base URI of a schema file.
+pub fn file_uri(path: &Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut normal = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                normal.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => normal.push(other),
+        }
+    }
+    format!("file://{}", normal.display())
+}
+
+fn parse<T: DeserializeOwned>(
+    file: &Arc<PathBuf>,
+    text: &str,
+    errors: &mut Vec<SpecError>,
+) -> Option<T> {
+    match serde_saphyr::from_str::<T>(text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line() as u32, l.column() as u32))
+                .unwrap_or((1, 1));
+            let message = strip_position(&e.without_snippet().to_string());
+            errors.push(SpecError {
+                loc: Loc {
+                    file: file.clone(),
+                    line: line.max(1),
+                    column: column.max(1),
+                },
+                message,
+            });
+            None
+        }
+    }
+}
+
+/// Drops a trailing " at line N, column M": the location is printed in front already.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(pos) => message[..pos].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+struct Resolver {
+    errors: Vec<SpecError>,
+    schema_documents: IndexMap<String, Value>,
+}
+
+fn loc_of(file: &Arc<PathBuf>, l: &Location) -> Loc {
+    Loc {
+        file: file.clone(),
+        line: (l.line() as u32).max(1),
+        column: (l.column() as u32).max(1),
+    }
+}
+
+impl Resolver {
+    fn err(&mut self, loc: &Loc, message: impl Into<String>) {
+        self.errors.push(SpecError {
+            loc: loc.clone(),
+            message: message.into(),
+        });
+    }
+
+    fn template(&mut self, loc: &Loc, value: &Value) -> Template {
+        match Template::parse(value) {
+            Ok(t) => t,
+            Err(e) => {
+                self.err(loc, e.to_string());
+                Template::Literal(Value::Null)
+            }
+        }
+    }
+
+    fn strings(&self, file: &Arc<PathBuf>, items: &[S<String>]) -> Vec<String> {
+        let _ = file;
+        items.iter().map(|s| s.value.clone()).collect()
+    }
+
+    fn service(&mut self, file: &Arc<PathBuf>, raw: RawService) -> Service {
+        let loc = loc_of(file, &raw.service.referenced);
+        let auth_loc = loc_of(file, &raw.auth.referenced);
+        let raw_auth = raw.auth.value;
+        if raw_auth.scheme.value != "usersig" {
+            self.err(
+                &loc_of(file, &raw_auth.scheme.referenced),
+                format!(
+                    "unknown auth scheme `{}` (expected `usersig`)",
+                    raw_auth.scheme.value
+                ),
+            );
+        }
+        let query = raw_auth
+            .query
+            .iter()
+            .map(|(k, v)| {
+                let l = loc_of(file, &v.referenced);
+                (k.clone(), self.template(&l, &v.value))
+            })
+            .collect();
+        let secret_params: Vec<String> = self.strings(file, &raw_auth.secret_params);
+        for s in &raw_auth.secret_params {
+            if !raw_auth.query.contains_key(&s.value) {
+                self.err(
+                    &loc_of(file, &s.referenced),
+                    format!(
+                        "secret parameter `{}` is not one of the auth query parameters",
+                        s.value
+                    ),
+                );
+            }
+        }
+        let env = raw.envelope.value;
+        let envelope = Envelope {
+            http_status: env.http_status,
+            status_field: env.status_field,
+            code_field: env.code_field,
+            info_field: env.info_field,
+            ok_status: env.ok_status,
+            fail_status: env.fail_status,
+            success_code: env.success_code,
+            schema: self.schema_ref(file, &env.schema),
+        };
+        let profiles: IndexMap<String, Profile> = raw
+            .profiles
+            .into_iter()
+            .map(|(name, p)| {
+                let profile = Profile {
+                    name: name.clone(),
+                    description: p.value.description,
+                    loc: loc_of(file, &p.referenced),
+                };
+                (name, profile)
+            })
+            .collect();
+        let default_profile = raw.default_profile.value.clone();
+        if !profiles.contains_key(&default_profile) {
+            self.err(
+                &loc_of(file, &raw.default_profile.referenced),
+                format!("default profile `{default_profile}` is not declared under `profiles`"),
+            );
+        }
+        let features = raw
+            .features
+            .into_iter()
+            .map(|(name, f)| {
+                let feature = Feature {
+                    name: name.clone(),
+                    description: f.value.description,
+                    not_enabled_codes: f.value.not_enabled_codes.iter().map(|c| c.value).collect(),
+                    loc: loc_of(file, &f.referenced),
+                };
+                (name, feature)
+            })
+            .collect();
+        let fixtures = raw
+            .fixtures
+            .into_iter()
+            .map(|(name, f)| {
+                let floc = loc_of(file, &f.referenced);
+                let def = f.value;
+                let fixture = FixtureDef {
+                    name: name.clone(),
+                    description: def.description,
+                    params: def
+                        .params
+                        .into_iter()
+                        .map(|(k, v)| (k, if v.is_null() { None } else { Some(v) }))
+                        .collect(),
+                    setup: def.setup.iter().map(|s| self.step(file, s)).collect(),
+                    teardown: def.teardown.iter().map(|s| self.step(file, s)).collect(),
+                    exports: def
+                        .exports
+                        .iter()
+                        .map(|(k, v)| {
+                            let l = loc_of(file, &v.referenced);
+                            (k.clone(), self.template(&l, &v.value))
+                        })
+                        .collect(),
+                    locks: self.strings(file, &def.locks),
+                    loc: floc,
+                };
+                (name, fixture)
+            })
+            .collect();
+        let redactions = raw
+            .redactions
+            .iter()
+            .map(|r| {
+                let l = loc_of(file, &r.value.path.referenced);
+                if !r.value.path.value.starts_with('/') {
+                    self.err(
+                        &l,
+                        format!(
+                            "redaction path `{}` is not a JSON pointer (starts with `/`)",
+                            r.value.path.value
+                        ),
+                    );
+                }
+                Redaction {
+                    path: r.value.path.value.clone(),
+                    placeholder: r.value.placeholder.clone(),
+                    loc: l,
+                }
+            })
+            .collect();
+        let group_types: Vec<String> = raw.group_types.iter().map(|g| g.value.clone()).collect();
+        let common_errors = self.errors_decl(file, raw.common_errors);
+        let cases = raw.cases.iter().map(|c| self.case(file, c)).collect();
+        let _ = auth_loc;
+        Service {
+            name: raw.service.value,
+            base_path: raw.base_path.value.trim_matches('/').to_owned(),
+            auth: AuthScheme {
+                scheme: raw_auth.scheme.value,
+                method: raw_auth.method,
+                query,
+                secret_params,
+            },
+            envelope,
+            group_types,
+            default_profile,
+            profiles,
+            common_errors,
+            retryable_codes: raw.retryable_codes.iter().map(|c| c.value).collect(),
+            features,
+            fixtures,
+            redactions,
+            cases,
+            loc,
+        }
+    }
+
+    fn errors_decl(
+        &mut self,
+        file: &Arc<PathBuf>,
+        raw: IndexMap<i64, S<RawErrorDecl>>,
+    ) -> IndexMap<i64, ErrorDecl> {
+        raw.into_iter()
+            .map(|(code, d)| {
+                let l = loc_of(file, &d.referenced);
+                if d.value.meaning.trim().is_empty() {
+                    self.err(&l, format!("error {code} has an empty `meaning`"));
+                }
+                if d.value
+                    .untriggerable
+                    .as_deref()
+                    .is_some_and(|r| r.trim().is_empty())
+                {
+                    self.err(
+                        &l,
+                        format!("error {code} is `untriggerable` without a reason"),
+                    );
+                }
+                (
+                    code,
+                    ErrorDecl {
+                        code,
+                        meaning: d.value.meaning,
+                        untriggerable: d.value.untriggerable,
+                        loc: l,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn schema_ref(&mut self, file: &Arc<PathBuf>, raw: &S<Value>) -> SchemaRef {
+        let loc = loc_of(file, &raw.referenced);
+        let base_uri = file_uri(file);
+        let mut schema = raw.value.clone();
+        if !schema.is_object() && !schema.is_boolean() {
+            self.err(
+                &loc,
+                "a schema must be an object (inline JSON Schema or `{$ref: FILE}`)",
+            );
+            return SchemaRef {
+                schema: Value::Bool(true),
+                base_uri,
+                loc,
+            };
+        }
+        self.absolutize_refs(&loc, &base_uri, &mut schema);
+        SchemaRef {
+            schema,
+            base_uri,
+            loc,
+        }
+    }
+
+    /// Rewrites relative file `$ref`s into absolute `file://` URIs and checks that each file
+    /// is one of the loaded schema documents.
+    fn absolutize_refs(&mut self, loc: &Loc, base_uri: &str, value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get_mut("$ref")
+                    && !r.starts_with('#')
+                {
+                    let (file_part, fragment) = match r.split_once('#') {
+                        Some((f, frag)) => (f.to_owned(), format!("#{frag}")),
+                        None => (r.clone(), String::new()),
+                    };
+                    let base_dir = Path::new(base_uri.trim_start_matches("file://"))
+                        .parent()
+                        .map(Path::to_path_buf);
+                    let target = match base_dir {
+                        Some(dir) if !file_part.contains("://") => file_uri(&dir.join(&file_part)),
+                        _ => file_part.clone(),
+                    };
+                    if !self.schema_documents.contains_key(&target) {
+                        self.err(
+                            loc,
+                            format!(
+                                "`$ref: {r}` does not resolve: no schema file {} under schemas/",
+                                target.trim_start_matches("file://")
+                            ),
+                        );
+                    }
+                    *r = format!("{target}{fragment}");
+                }
+                for v in map.values_mut() {
+                    self.absolutize_refs(loc, base_uri, v);
+                }
+            }
+            Value::Array(items) => items
+                .iter_mut()
+                .for_each(|v| self.absolutize_refs(loc, base_uri, v)),
+            _ => {}
+        }
+    }
+
+    fn endpoint(&mut self, file: &Arc<PathBuf>, raw: RawEndpoint) -> Endpoint {
+        let loc = loc_of(file, &raw.endpoint.referenced);
+        let group_types = raw.group_types.as_ref().map(|g| {
+            let gl = loc_of(file, &g.referenced);
+            GroupTypeSupport {
+                supported: g.value.supported.iter().map(|s| s.value.clone()).collect(),
+                unsupported_code: g.value.unsupported_code.value,
+                probe: g.value.probe.as_ref().map(|p| self.case_template(file, p)),
+                loc: gl,
+            }
+        });
+        let profiles = raw
+            .profiles
+            .iter()
+            .map(|(name, o)| {
+                let over = EndpointOverride {
+                    path: o
+                        .value
+                        .path
+                        .as_ref()
+                        .map(|p| p.value.trim_matches('/').to_owned()),
+                    group_types: o
+                        .value
+                        .group_types
+                        .as_ref()
+                        .map(|g| g.iter().map(|s| s.value.clone()).collect()),
+                };
+                (name.clone(), over)
+            })
+            .collect();
+        let limits = raw
+            .limits
+            .iter()
+            .map(|(name, l)| {
+                let ll = loc_of(file, &l.referenced);
+                let unit = match l.value.unit.value.as_str() {
+                    "bytes" => LimitUnit::Bytes,
+                    "count" => LimitUnit::Count,
+                    other => {
+                        self.err(
+                            &loc_of(file, &l.value.unit.referenced),
+                            format!("unknown limit unit `{other}` (expected `bytes` or `count`)"),
+                        );
+                        LimitUnit::Count
+                    }
+                };
+                let mut encodings = Vec::new();
+                for e in &l.value.encodings {
+                    match e.value.as_str() {
+                        "ascii" => encodings.push(Encoding::Ascii),
+                        "multibyte" => encodings.push(Encoding::Multibyte),
+                        other => self.err(
+                            &loc_of(file, &e.referenced),
+                            format!("unknown encoding `{other}` (expected `ascii` or `multibyte`)"),
+                        ),
+                    }
+                }
+                if !encodings.is_empty() && unit != LimitUnit::Bytes {
+                    self.err(
+                        &ll,
+                        format!("limit `{name}` counts items, so `encodings` do not apply"),
+                    );
+                }
+                if encodings.is_empty() {
+                    encodings.push(Encoding::Ascii);
+                }
+                let limit = Limit {
+                    name: name.clone(),
+                    description: l.value.description.clone(),
+                    max: l.value.max,
+                    unit,
+                    code: CodeSet(l.value.code.value.to_vec()),
+                    probe: l.value.probe.as_ref().map(|p| self.case_template(file, p)),
+                    encodings,
+                    loc: ll,
+                };
+                (name.clone(), limit)
+            })
+            .collect();
+        let write_limits = raw
+            .write_limits
+            .iter()
+            .map(|w| {
+                let wl = loc_of(file, &w.referenced);
+                if !w.value.key.value.starts_with('/') {
+                    self.err(
+                        &loc_of(file, &w.value.key.referenced),
+                        format!(
+                            "write limit key `{}` is not a JSON pointer (starts with `/`)",
+                            w.value.key.value
+                        ),
+                    );
+                }
+                WriteLimit {
+                    bucket: w.value.bucket.clone(),
+                    key: w.value.key.value.clone(),
+                    per_second: w.value.per_second,
+                    code: CodeSet(w.value.code.value.to_vec()),
+                    probe: w.value.probe.as_ref().map(|p| self.case_template(file, p)),
+                    loc: wl,
+                }
+            })
+            .collect();
+        let errors = self.errors_decl(file, raw.errors);
+        let cases = raw.cases.iter().map(|c| self.case(file, c)).collect();
+        Endpoint {
+            name: raw.endpoint.value,
+            summary: raw.summary,
+            path: raw.path.value.trim_matches('/').to_owned(),
+            aliases: raw
+                .aliases
+                .iter()
+                .map(|a| a.value.trim_matches('/').to_owned())
+                .collect(),
+            rate_limit: raw.rate_limit.map(|r| r.value),
+            write_limits,
+            group_types,
+            profiles,
+            request_schema: self.schema_ref(file, &raw.request_schema),
+            response_schema: self.schema_ref(file, &raw.response_schema),
+            limits,
+            errors,
+            cases,
+            file: file.clone(),
+            loc,
+        }
+    }
+
+    fn case_template(&mut self, file: &Arc<PathBuf>, raw: &S<RawCaseTemplate>) -> CaseTemplate {
+        let loc = loc_of(file, &raw.referenced);
+        if raw.value.steps.is_empty() {
+            self.err(&loc, "a probe needs at least one step");
+        }
+        CaseTemplate {
+            tags: raw.value.tags.clone(),
+            fixtures: self.fixture_uses(file, &raw.value.fixtures),
+            steps: raw.value.steps.iter().map(|s| self.step(file, s)).collect(),
+            locks: self.strings(file, &raw.value.locks),
+            loc,
+        }
+    }
+
+    fn fixture_uses(
+        &mut self,
+        file: &Arc<PathBuf>,
+        raw: &IndexMap<String, S<RawFixtureUse>>,
+    ) -> IndexMap<String, FixtureUse> {
+        raw.iter()
+            .map(|(name, u)| {
+                let l = loc_of(file, &u.referenced);
+                let with = u
+                    .value
+                    .with
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.template(&l, v)))
+                    .collect();
+                (
+                    name.clone(),
+                    FixtureUse {
+                        fixture: u.value.fixture.value.clone(),
+                        with,
+                        loc: l,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn case(&mut self, file: &Arc<PathBuf>, raw: &S<RawCase>) -> CaseDef {
+        let c = &raw.value;
+        let loc = loc_of(file, &c.name.referenced);
+        if c.steps.is_empty() {
+            self.err(&loc, format!("case `{}` has no steps", c.name.value));
+        }
+        if c.name.value.is_empty()
+            || c.name.value.contains(char::is_whitespace)
+            || c.name.value.contains("::")
+        {
+            self.err(
+                &loc,
+                format!(
+                    "case name `{}` must be non-empty, without spaces or `::`",
+                    c.name.value
+                ),
+            );
+        }
+        CaseDef {
+            name: c.name.value.clone(),
+            description: c.description.clone(),
+            tags: c.tags.clone(),
+            profiles: self.strings(file, &c.profiles),
+            requires: self.strings(file, &c.requires),
+            locks: self.strings(file, &c.locks),
+            vars: c.vars.clone(),
+            fixtures: self.fixture_uses(file, &c.fixtures),
+            steps: c.steps.iter().map(|s| self.step(file, s)).collect(),
+            teardown: c.teardown.iter().map(|s| self.step(file, s)).collect(),
+            loc,
+        }
+    }
+
+    fn step(&mut self, file: &Arc<PathBuf>, raw: &S<RawStep>) -> Step {
+        let s = &raw.value;
+        let loc = loc_of(file, &s.call.referenced);
+        if s.body.is_some() && s.raw_body.is_some() {
+            self.err(&loc, "a step has either `body` or `raw_body`, not both");
+        }
+        let body = s.body.as_ref().map(|b| {
+            let l = loc_of(file, &b.referenced);
+            self.template(&l, &b.value)
+        });
+        let query = s
+            .query
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_ref().map(|v| self.template(&loc, v))))
+            .collect();
+        let usersig = match &s.usersig {
+            None => SigOverride::default(),
+            Some(o) => {
+                let l = loc_of(file, &o.referenced);
+                let o = &o.value;
+                SigOverride {
+                    identifier: o.identifier.as_ref().map(|v| self.template(&l, v)),
+                    key: o.key.clone(),
+                    sdkappid: o.sdkappid,
+                    age_secs: o.age_secs,
+                    expire_secs: o.expire_secs,
+                    literal: o.literal.clone(),
+                }
+            }
+        };
+        let expect = match &s.expect {
+            None => Expect {
+                http_status: None,
+                code: None,
+                schema: true,
+                paths: Vec::new(),
+                snapshot: None,
+                loc: loc.clone(),
+            },
+            Some(e) => self.expect(file, e),
+        };
+        let capture = s
+            .capture
+            .iter()
+            .map(|(k, v)| {
+                if !v.value.starts_with('/') && !v.value.is_empty() {
+                    self.err(
+                        &loc_of(file, &v.referenced),
+                        format!("capture `{k}`: `{}` is not a JSON pointer", v.value),
+                    );
+                }
+                (k.clone(), v.value.clone())
+            })
+            .collect();
+        Step {
+            call: s.call.value.clone(),
+            body,
+            raw_body: s.raw_body.clone(),
+            query,
+            usersig,
+            expect,
+            capture,
+            burst: s.burst,
+            loc,
+        }
+    }
+
+    fn expect(&mut self, file: &Arc<PathBuf>, raw: &S<RawExpect>) -> Expect {
+        let loc = loc_of(file, &raw.referenced);
+        let e = &raw.value;
+        let paths = e
+            .paths
+            .iter()
+            .map(|p| {
+                let l = loc_of(file, &p.referenced);
+                let matcher = self.matcher(&l, &p.value);
+                if !p.value.path.value.starts_with('/') && !p.value.path.value.is_empty() {
+                    self.err(
+                        &l,
+                        format!(
+                            "path `{}` is not a JSON pointer (starts with `/`)",
+                            p.value.path.value
+                        ),
+                    );
+                }
+                PathCheck {
+                    path: p.value.path.value.clone(),
+                    matcher,
+                    loc: l,
+                }
+            })
+            .collect();
+        let snapshot = e.snapshot.as_ref().map(|s| {
+            let l = loc_of(file, &s.referenced);
+            let (name, sort) = match &s.value {
+                RawSnapshot::Name(n) => (n.clone(), Vec::new()),
+                RawSnapshot::Full { name, sort } => (name.clone(), sort.clone()),
+            };
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            {
+                self.err(
+                    &l,
+                    format!(
+                        "snapshot name `{name}` may use only letters, digits, `.`, `_` and `-`"
+                    ),
+                );
+            }
+            SnapshotSpec { name, sort, loc: l }
+        });
+        Expect {
+            http_status: e.http_status,
+            code: e.code.as_ref().map(|c| CodeSet(c.value.to_vec())),
+            schema: e.schema,
+            paths,
+            snapshot,
+            loc,
+        }
+    }
+
+    fn matcher(&mut self, loc: &Loc, p: &RawPathCheck) -> Matcher {
+        let mut found = Vec::new();
+        if let Some(v) = &p.equals {
+            found.push(Matcher::Equals(self.template(loc, v)));
+        }
+        if let Some(vs) = &p.unordered {
+            found.push(Matcher::Unordered(
+                vs.iter().map(|v| self.template(loc, v)).collect(),
+            ));
+        }
+        if let Some(v) = &p.includes {
+            found.push(Matcher::Includes(self.template(loc, v)));
+        }
+        if let Some(v) = &p.excludes {
+            found.push(Matcher::Excludes(self.template(loc, v)));
+        }
+        if let Some(b) = p.exists {
+            found.push(Matcher::Exists(b));
+        }
+        if let Some(b) = p.empty_or_absent {
+            if !b {
+                self.err(
+                    loc,
+                    "`empty_or_absent: false` asserts nothing; use `exists: true` or `length`",
+                );
+            }
+            found.push(Matcher::EmptyOrAbsent);
+        }
+        if let Some(n) = p.length {
+            found.push(Matcher::Length(n));
+        }
+        if let Some(vs) = &p.one_of {
+            found.push(Matcher::OneOf(
+                vs.iter().map(|v| self.template(loc, v)).collect(),
+            ));
+        }
+        match found.len() {
+            1 => found.pop().expect("one matcher"),
+            0 => {
+                self.err(
+                    loc,
+                    format!(
+                        "path check `{}` has no matcher (expected one of equals, unordered, includes, excludes, exists, empty_or_absent, length, one_of)",
+                        p.path.value
+                    ),
+                );
+                Matcher::Exists(true)
+            }
+            _ => {
+                self.err(
+                    loc,
+                    format!(
+                        "path check `{}` has more than one matcher; write one check per matcher",
+                        p.path.value
+                    ),
+                );
+                found.swap_remove(0)
+            }
+        }
+    }
+}
+
+/// Names close to `name` among `known`, for "did you mean" hints.
+pub(crate) fn did_you_mean<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    let mut best: Option<(usize, &str)> = None;
+    for k in known {
+        let d = edit_distance(name, k);
+        if d <= (name.len().max(3) / 3).max(2) && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, k));
+        }
+    }
+    best.map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Known names joined for messages: `a`, `b`, `c`.
+pub(crate) fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let set: BTreeSet<&str> = names.into_iter().collect();
+    set.into_iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_you_mean_suggests_close_names() {
+        assert_eq!(
+            did_you_mean("modfy_group_attr", ["modify_group_attr", "get_group_attr"]),
+            " (did you mean `modify_group_attr`?)"
+        );
+        assert_eq!(did_you_mean("zzz", ["modify_group_attr"]), "");
+    }
+
+    #[test]
+    fn strip_position_drops_the_trailing_location() {
+        assert_eq!(
+            strip_position("invalid u32 at line 3, column 4"),
+            "invalid u32"
+        );
+    }
+}
