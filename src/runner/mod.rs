@@ -107,94 +107,97 @@ pub fn select(plan: Vec<PlannedCase>, filters: &[String]) -> Vec<PlannedCase> {
         .collect()
 }
 
-pub async fn run(
-    suite: Arc<Suite>,
-    cases: Vec<PlannedCase>,
-    config: RunConfig,
-    observer: Arc<dyn RunObserver>,
-    interrupt: Interrupt,
-) -> Result<RunReport, RunError> {
-    if !suite.service.profiles.contains_key(&config.profile) {
-        let known = suite
-            .service
-            .profiles
-            .keys()
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Err(RunError::UnknownProfile(config.profile.clone(), known));
-    }
-    let started = Instant::now();
-    let started_at = rfc3339_now();
-    let schemas = SchemaSet::compile(&suite).map_err(RunError::Schemas)?;
-    let client = HttpClient::new(config.http.clone())?;
-    let run_id = config
-        .run_id
-        .clone()
-        .unwrap_or_else(|| format!("{:08x}", rand::random::<u32>()));
-    let signer = Signer::new(
-        config.sdkappid,
-        config.identifier.clone(),
-        config.credentials.clone(),
-    );
-    let pacer = Pacer::new(&suite, config.pacing);
-    let ctx = Arc::new(RunContext {
-        run_prefix: format!("imc{run_id}"),
-        run_id,
-        suite: suite.clone(),
-        config: config.clone(),
-        schemas,
-        client,
-        signer,
-        pacer,
-        interrupt: interrupt.clone(),
-    });
-    observer.planned(cases.len());
+/// A run's shared state, built once: schemas compiled, client and signer ready.
+pub struct Runner {
+    ctx: Arc<RunContext>,
+}
 
-    let locks: HashMap<String, Arc<Mutex<()>>> = cases
-        .iter()
-        .flat_map(|c| c.locks.iter().cloned())
-        .map(|l| (l, Arc::new(Mutex::new(()))))
-        .collect();
-    let jobs = Arc::new(Semaphore::new(config.jobs.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
-    for (index, case) in cases.into_iter().enumerate() {
-        let ctx = ctx.clone();
-        let jobs = jobs.clone();
-        let observer = observer.clone();
-        let case_locks: Vec<Arc<Mutex<()>>> = case.locks.iter().map(|l| locks[l].clone()).collect();
-        tasks.spawn(async move {
-            // Locks first (in a fixed order), then a job slot: a case waiting for a lock never
-            // holds a slot another case needs.
-            let mut _held = Vec::new();
-            for l in &case_locks {
-                _held.push(l.clone().lock_owned().await);
-            }
-            let _slot = jobs.acquire_owned().await.expect("semaphore never closes");
-            if ctx.interrupt.is_set() {
-                return None;
-            }
-            let report = case::run_case(ctx, case, index).await;
-            observer.case_finished(&report);
-            Some((index, report))
-        });
+impl Runner {
+    pub fn new(suite: Arc<Suite>, config: RunConfig, interrupt: Interrupt) -> Result<Runner, RunError> {
+        if !suite.service.profiles.contains_key(&config.profile) {
+            let known = suite.service.profiles.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            return Err(RunError::UnknownProfile(config.profile.clone(), known));
+        }
+        let schemas = SchemaSet::compile(&suite).map_err(RunError::Schemas)?;
+        let client = HttpClient::new(config.http.clone())?;
+        let run_id = config.run_id.clone().unwrap_or_else(|| format!("{:08x}", rand::random::<u32>()));
+        let signer = Signer::new(config.sdkappid, config.identifier.clone(), config.credentials.clone());
+        let pacer = Pacer::new(&suite, config.pacing);
+        Ok(Runner {
+            ctx: Arc::new(RunContext {
+                run_prefix: format!("imc{run_id}"),
+                run_id,
+                suite,
+                config,
+                schemas,
+                client,
+                signer,
+                pacer,
+                interrupt,
+            }),
+        })
     }
-    let mut finished = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        if let Ok(Some(done)) = joined {
-            finished.push(done);
+
+    pub fn run_id(&self) -> &str {
+        &self.ctx.run_id
+    }
+
+    /// Runs one case; `index` keeps fixture names unique within the run.
+    pub async fn run_one(&self, case: PlannedCase, index: usize) -> CaseReport {
+        case::run_case(self.ctx.clone(), case, index).await
+    }
+
+    /// Runs cases concurrently (`jobs` at a time, cases sharing a lock one at a time).
+    pub async fn run(&self, cases: Vec<PlannedCase>, observer: Arc<dyn RunObserver>) -> RunReport {
+        let ctx = &self.ctx;
+        let started = Instant::now();
+        let started_at = rfc3339_now();
+        observer.planned(cases.len());
+        let locks: HashMap<String, Arc<Mutex<()>>> = cases
+            .iter()
+            .flat_map(|c| c.locks.iter().cloned())
+            .map(|l| (l, Arc::new(Mutex::new(()))))
+            .collect();
+        let jobs = Arc::new(Semaphore::new(ctx.config.jobs.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, case) in cases.into_iter().enumerate() {
+            let ctx = ctx.clone();
+            let jobs = jobs.clone();
+            let observer = observer.clone();
+            let case_locks: Vec<Arc<Mutex<()>>> = case.locks.iter().map(|l| locks[l].clone()).collect();
+            tasks.spawn(async move {
+                // Locks first (in a fixed order), then a job slot: a case waiting for a lock
+                // never holds a slot another case needs.
+                let mut _held = Vec::new();
+                for l in &case_locks {
+                    _held.push(l.clone().lock_owned().await);
+                }
+                let _slot = jobs.acquire_owned().await.expect("semaphore never closes");
+                if ctx.interrupt.is_set() {
+                    return None;
+                }
+                let report = case::run_case(ctx, case, index).await;
+                observer.case_finished(&report);
+                Some((index, report))
+            });
+        }
+        let mut finished = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok(Some(done)) = joined {
+                finished.push(done);
+            }
+        }
+        finished.sort_by_key(|(i, _)| *i);
+        RunReport {
+            target: ctx.config.target_label.clone(),
+            profile: ctx.config.profile.clone(),
+            run_id: ctx.run_id.clone(),
+            started_at,
+            duration_ms: started.elapsed().as_millis() as u64,
+            interrupted: ctx.interrupt.is_set(),
+            cases: finished.into_iter().map(|(_, r)| r).collect(),
         }
     }
-    finished.sort_by_key(|(i, _)| *i);
-    Ok(RunReport {
-        target: config.target_label.clone(),
-        profile: config.profile.clone(),
-        run_id: ctx.run_id.clone(),
-        started_at,
-        duration_ms: started.elapsed().as_millis() as u64,
-        interrupted: interrupt.is_set(),
-        cases: finished.into_iter().map(|(_, r)| r).collect(),
-    })
 }
 
 fn rfc3339_now() -> String {
