@@ -6,5 +6,6 @@
 
 pub mod auth;
 pub mod emulator;
+pub mod report;
 pub mod result;
 pub mod spec;
