@@ -8,6 +8,8 @@ pub mod auth;
 pub mod check;
 pub mod emulator;
 pub mod http;
+pub mod report;
 pub mod result;
 pub mod runner;
 pub mod spec;
+pub mod target;

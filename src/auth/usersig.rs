@@ -253,8 +253,10 @@ pub fn redact_in_text(text: &str) -> String {
     while let Some(pos) = find_ascii_case_insensitive(rest, MARK) {
         let (head, tail) = rest.split_at(pos + MARK.len());
         out.push_str(head);
+        // A backslash ends the value too: inside JSON text a URL's closing quote is `\"`, and
+        // swallowing the backslash would leave the JSON unreadable. Signatures never hold one.
         let end = tail
-            .find(|c: char| c == '&' || c == '#' || c == '"' || c == '\'' || c.is_whitespace())
+            .find(|c: char| "&#\"'\\".contains(c) || c.is_whitespace())
             .unwrap_or(tail.len());
         if end > 0 {
             out.push_str("<redacted>");
@@ -381,5 +383,10 @@ mod tests {
         );
         assert_eq!(redact_in_text("x USERSIG=abc y"), "x USERSIG=<redacted> y");
         assert_eq!(redact_in_text("usersig=&a=1"), "usersig=&a=1");
+        // A URL inside a JSON string keeps its escaped closing quote.
+        assert_eq!(
+            redact_in_text(r#"{"u":"x?usersig=abc\"}"#),
+            r#"{"u":"x?usersig=<redacted>\"}"#
+        );
     }
 }

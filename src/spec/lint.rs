@@ -117,13 +117,15 @@ impl<'a> Lint<'a> {
             }
         }
         for limit in endpoint.limits.values() {
-            self.codes_declared(&limit.loc, &limit.code, endpoint);
+            let what = format!("limit `{}`", limit.name);
+            self.codes_declared(&limit.loc, &what, &limit.code, endpoint);
             if let Some(probe) = &limit.probe {
                 self.template(probe, &["n", "fill"], endpoint);
             }
         }
         for w in &endpoint.write_limits {
-            self.codes_declared(&w.loc, &w.code, endpoint);
+            let what = format!("write limit `{}`", w.bucket);
+            self.codes_declared(&w.loc, &what, &w.code, endpoint);
             if let Some(probe) = &w.probe {
                 self.template(probe, &[], endpoint);
             }
@@ -139,7 +141,7 @@ impl<'a> Lint<'a> {
                 self.err(
                     loc,
                     format!(
-                        "unknown group type `{t}` (the service declares {}){hint}",
+                        "unknown group type `{t}`{hint}; the service declares {}",
                         list_names(self.suite.service.group_types.iter().map(String::as_str))
                     ),
                 );
@@ -147,11 +149,11 @@ impl<'a> Lint<'a> {
         }
     }
 
-    fn codes_declared(&mut self, loc: &Loc, codes: &CodeSet, endpoint: &Endpoint) {
+    fn codes_declared(&mut self, loc: &Loc, what: &str, codes: &CodeSet, endpoint: &Endpoint) {
         let declared = declared_codes(self.suite, endpoint);
         for code in &codes.0 {
             if !declared.contains(code) {
-                self.err(loc, format!("code {code} is not declared by endpoint `{}` nor among the service's common errors", endpoint.name));
+                self.err(loc, format!("{what} expects code {code}, which endpoint `{}` does not declare (nor do the service's common errors)", endpoint.name));
             }
         }
     }
@@ -175,26 +177,7 @@ impl<'a> Lint<'a> {
                 );
             }
             names.insert(&case.name, &case.loc);
-            for p in &case.profiles {
-                if !self.suite.service.profiles.contains_key(p) {
-                    let hint =
-                        did_you_mean(p, self.suite.service.profiles.keys().map(String::as_str));
-                    self.err(
-                        &case.loc,
-                        format!("case `{}` names unknown profile `{p}`{hint}", case.name),
-                    );
-                }
-            }
-            for f in &case.requires {
-                if !self.suite.service.features.contains_key(f) {
-                    let hint =
-                        did_you_mean(f, self.suite.service.features.keys().map(String::as_str));
-                    self.err(
-                        &case.loc,
-                        format!("case `{}` requires unknown feature `{f}`{hint}", case.name),
-                    );
-                }
-            }
+            // Unknown profiles and features are reported by the loader, at the entry.
             let mut scope = self.fixture_scope(&case.fixtures);
             scope.extend(case.vars.keys().cloned());
             let what = format!("case `{}`", case.name);
@@ -218,6 +201,8 @@ impl<'a> Lint<'a> {
                     self.suite.service.fixtures.keys().map(String::as_str),
                 );
                 self.err(&u.loc, format!("unknown fixture `{}`{hint}", u.fixture));
+                // Its exports are unknown: reads of `name.*` are not reported again.
+                scope.insert(format!("{name}.*"));
                 continue;
             };
             for param in u.with.keys() {
@@ -260,6 +245,8 @@ impl<'a> Lint<'a> {
                 &step.loc,
                 format!("{what} calls unknown endpoint `{}`{hint}", step.call),
             );
+            // Its captures still bind: reads of them are not the mistake.
+            scope.extend(step.capture.keys().cloned());
             return;
         };
         let mut read = Vec::new();
@@ -284,7 +271,10 @@ impl<'a> Lint<'a> {
             }
         }
         for v in read {
-            if !scope.contains(&v) {
+            let of_unknown_fixture = v
+                .split_once('.')
+                .is_some_and(|(f, _)| scope.contains(&format!("{f}.*")));
+            if !scope.contains(&v) && !of_unknown_fixture {
                 let hint = did_you_mean(&v, scope.iter().map(String::as_str));
                 self.err(
                     &step.loc,

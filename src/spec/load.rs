@@ -74,6 +74,9 @@ pub fn load_suite(root: &Path) -> Result<Suite, LoadError> {
     let mut ctx = Resolver {
         errors: Vec::new(),
         schema_documents: IndexMap::new(),
+        root_uri: file_uri(root),
+        profile_names: Vec::new(),
+        feature_names: Vec::new(),
     };
     for path in &schema_paths {
         let text = read(path)?;
@@ -99,11 +102,13 @@ pub fn load_suite(root: &Path) -> Result<Suite, LoadError> {
     let service_file = Arc::new(service_path.clone());
     let raw_service: Option<RawService> = parse(&service_file, &service_text, &mut ctx.errors);
     let mut raw_endpoints = Vec::new();
+    let mut any_unparsed = false;
     for path in &endpoint_paths {
         let text = read(path)?;
         let file = Arc::new(path.clone());
-        if let Some(raw) = parse::<RawEndpoint>(&file, &text, &mut ctx.errors) {
-            raw_endpoints.push((file, raw));
+        match parse::<RawEndpoint>(&file, &text, &mut ctx.errors) {
+            Some(raw) => raw_endpoints.push((file, raw)),
+            None => any_unparsed = true,
         }
     }
     let Some(raw_service) = raw_service else {
@@ -134,7 +139,9 @@ pub fn load_suite(root: &Path) -> Result<Suite, LoadError> {
         schema_documents: std::mem::take(&mut ctx.schema_documents),
     };
     let mut errors = ctx.errors;
-    errors.extend(super::lint::cross_check(&suite));
+    if !any_unparsed {
+        errors.extend(super::lint::cross_check(&suite));
+    }
     if errors.is_empty() {
         Ok(suite)
     } else {
@@ -232,6 +239,7 @@ fn parse<T: DeserializeOwned>(
                 .map(|l| (l.line() as u32, l.column() as u32))
                 .unwrap_or((1, 1));
             let message = strip_position(&e.without_snippet().to_string());
+            let (line, column, message) = explain_parse_error(text, line, column, message);
             errors.push(SpecError {
                 loc: Loc {
                     file: file.clone(),
@@ -245,6 +253,69 @@ fn parse<T: DeserializeOwned>(
     }
 }
 
+/// Rewords the parser's terse messages for people editing specs: `invalid u32` becomes what
+/// was expected and what was written; a missing field of the file's top-level mapping is
+/// located at the top of the file (the parser reports where the mapping ended).
+fn explain_parse_error(text: &str, line: u32, column: u32, message: String) -> (u32, u32, String) {
+    if let Some(ty) = message.strip_prefix("invalid ")
+        && !ty.contains(' ')
+    {
+        let expected = match ty {
+            "u8" | "u16" | "u32" | "u64" | "usize" => "a non-negative integer",
+            "i8" | "i16" | "i32" | "i64" | "isize" => "an integer",
+            "f32" | "f64" => "a number",
+            "bool" => "`true` or `false`",
+            _ => return (line, column, message),
+        };
+        let (key, found) = scalar_at(text, line, column);
+        let message = match key {
+            Some(key) => format!("`{key}` must be {expected}, found `{found}`"),
+            None => format!("expected {expected}, found `{found}`"),
+        };
+        return (line, column, message);
+    }
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|r| r.strip_suffix('`'))
+    {
+        let top: Option<Value> = serde_saphyr::from_str(text).ok();
+        if top
+            .as_ref()
+            .and_then(Value::as_object)
+            .is_some_and(|m| !m.contains_key(field))
+        {
+            return (1, 1, format!("the file lacks the required field `{field}`"));
+        }
+        return (line, column, format!("missing required field `{field}`"));
+    }
+    (line, column, message)
+}
+
+/// The plain scalar written at a 1-based line and column, and the mapping key it is the value
+/// of when that key is on the same line (`per_second: five`), for messages.
+fn scalar_at(text: &str, line: u32, column: u32) -> (Option<String>, String) {
+    let Some(row) = text.lines().nth(line.saturating_sub(1) as usize) else {
+        return (None, String::new());
+    };
+    let start = row
+        .char_indices()
+        .nth(column.saturating_sub(1) as usize)
+        .map_or(row.len(), |(i, _)| i);
+    let found = row[start..]
+        .split([',', '}', ']', '#'])
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let key = row[..start]
+        .trim_end()
+        .strip_suffix(':')
+        .and_then(|before| before.rsplit(['{', ',', ' ', '-']).next())
+        .map(|k| k.trim_matches('"').to_owned())
+        .filter(|k| !k.is_empty());
+    (key, found)
+}
+
 /// Drops a trailing " at line N, column M": the location is printed in front already.
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
@@ -256,6 +327,11 @@ fn strip_position(message: &str) -> String {
 struct Resolver {
     errors: Vec<SpecError>,
     schema_documents: IndexMap<String, Value>,
+    /// `file://` URI of the suite root: paths in messages are shown relative to it.
+    root_uri: String,
+    /// Declared in the service file; set before any case is resolved.
+    profile_names: Vec<String>,
+    feature_names: Vec<String>,
 }
 
 fn loc_of(file: &Arc<PathBuf>, l: &Location) -> Loc {
@@ -352,7 +428,7 @@ impl Resolver {
                 format!("default profile `{default_profile}` is not declared under `profiles`"),
             );
         }
-        let features = raw
+        let features: IndexMap<String, Feature> = raw
             .features
             .into_iter()
             .map(|(name, f)| {
@@ -416,6 +492,8 @@ impl Resolver {
                 }
             })
             .collect();
+        self.profile_names = profiles.keys().cloned().collect();
+        self.feature_names = features.keys().cloned().collect();
         let group_types: Vec<String> = raw.group_types.iter().map(|g| g.value.clone()).collect();
         let common_errors = self.errors_decl(file, raw.common_errors);
         let cases = raw.cases.iter().map(|c| self.case(file, c)).collect();
@@ -520,11 +598,13 @@ impl Resolver {
                         _ => file_part.clone(),
                     };
                     if !self.schema_documents.contains_key(&target) {
+                        let shown = target
+                            .strip_prefix(&format!("{}/", self.root_uri))
+                            .unwrap_or(target.trim_start_matches("file://"));
                         self.err(
                             loc,
                             format!(
-                                "`$ref: {r}` does not resolve: no schema file {} under schemas/",
-                                target.trim_start_matches("file://")
+                                "`$ref: {r}` does not resolve: there is no schema file {shown}"
                             ),
                         );
                     }
@@ -577,14 +657,14 @@ impl Resolver {
             .map(|(name, l)| {
                 let ll = loc_of(file, &l.referenced);
                 let unit = match l.value.unit.value.as_str() {
-                    "bytes" => LimitUnit::Bytes,
-                    "count" => LimitUnit::Count,
+                    "bytes" => Some(LimitUnit::Bytes),
+                    "count" => Some(LimitUnit::Count),
                     other => {
                         self.err(
                             &loc_of(file, &l.value.unit.referenced),
                             format!("unknown limit unit `{other}` (expected `bytes` or `count`)"),
                         );
-                        LimitUnit::Count
+                        None
                     }
                 };
                 let mut encodings = Vec::new();
@@ -598,7 +678,7 @@ impl Resolver {
                         ),
                     }
                 }
-                if !encodings.is_empty() && unit != LimitUnit::Bytes {
+                if !encodings.is_empty() && unit == Some(LimitUnit::Count) {
                     self.err(
                         &ll,
                         format!("limit `{name}` counts items, so `encodings` do not apply"),
@@ -611,7 +691,7 @@ impl Resolver {
                     name: name.clone(),
                     description: l.value.description.clone(),
                     max: l.value.max,
-                    unit,
+                    unit: unit.unwrap_or(LimitUnit::Bytes),
                     code: CodeSet(l.value.code.value.to_vec()),
                     probe: l.value.probe.as_ref().map(|p| self.case_template(file, p)),
                     encodings,
@@ -726,6 +806,30 @@ impl Resolver {
                     c.name.value
                 ),
             );
+        }
+        for p in &c.profiles {
+            if !self.profile_names.contains(&p.value) {
+                let hint = did_you_mean(&p.value, self.profile_names.iter().map(String::as_str));
+                self.err(
+                    &loc_of(file, &p.referenced),
+                    format!(
+                        "case `{}` names unknown profile `{}`{hint}",
+                        c.name.value, p.value
+                    ),
+                );
+            }
+        }
+        for f in &c.requires {
+            if !self.feature_names.contains(&f.value) {
+                let hint = did_you_mean(&f.value, self.feature_names.iter().map(String::as_str));
+                self.err(
+                    &loc_of(file, &f.referenced),
+                    format!(
+                        "case `{}` requires unknown feature `{}`{hint}",
+                        c.name.value, f.value
+                    ),
+                );
+            }
         }
         CaseDef {
             name: c.name.value.clone(),
@@ -974,6 +1078,26 @@ mod tests {
             " (did you mean `modify_group_attr`?)"
         );
         assert_eq!(did_you_mean("zzz", ["modify_group_attr"]), "");
+    }
+
+    #[test]
+    fn bad_scalars_name_their_key_and_what_was_written() {
+        let text = "a: 1\nlimits: {per_second: five, x: 1}\n";
+        let (line, column, message) = explain_parse_error(text, 2, 22, "invalid u32".into());
+        assert_eq!((line, column), (2, 22));
+        assert_eq!(
+            message,
+            "`per_second` must be a non-negative integer, found `five`"
+        );
+    }
+
+    #[test]
+    fn a_missing_top_level_field_points_at_the_top_of_the_file() {
+        let text = "endpoint: x\nerrors: {}\n";
+        let (line, column, message) =
+            explain_parse_error(text, 3, 1, "missing field `path`".into());
+        assert_eq!((line, column), (1, 1));
+        assert_eq!(message, "the file lacks the required field `path`");
     }
 
     #[test]

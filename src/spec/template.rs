@@ -140,8 +140,8 @@ impl Template {
 
     fn collect_variables(&self, out: &mut Vec<String>, in_generator: bool) {
         let mut push = |name: &str| {
-            if !(out.iter().any(|n| n == name) || in_generator && GENERATOR_LOCALS.contains(&name))
-            {
+            let generator_local = in_generator && GENERATOR_LOCALS.contains(&name);
+            if !generator_local && !out.iter().any(|n| n == name) {
                 out.push(name.to_owned());
             }
         };

@@ -1,0 +1,165 @@
+//! A summary for a pull-request comment: totals, endpoint × outcome counts, and the cases
+//! that did not pass with their details folded away.
+
+use indexmap::IndexMap;
+
+use crate::result::{CaseReport, Outcome, RunReport, Totals};
+
+use super::detail::{bare_reason, failed_step, step_detail};
+use super::redact::{redacted_report, redacted_text};
+use super::terminal::summary_line;
+
+/// GitHub-flavoured Markdown.
+pub fn to_markdown(report: &RunReport) -> String {
+    let report = redacted_report(report);
+    let totals = report.totals();
+    let mut out = String::new();
+    let verdict = if totals.failed + totals.errors == 0 {
+        "conformant"
+    } else {
+        "not conformant"
+    };
+    out.push_str(&format!(
+        "## imconform: {verdict} — {}\n\n",
+        summary_line(&totals)
+    ));
+    out.push_str(&format!(
+        "Target `{}` · profile `{}` · run `{}` · {} ms{}\n\n",
+        report.target,
+        report.profile,
+        report.run_id,
+        report.duration_ms,
+        if report.interrupted {
+            " · **interrupted**"
+        } else {
+            ""
+        }
+    ));
+    out.push_str(&outcome_table(&report));
+    let failing: Vec<&CaseReport> = report
+        .cases
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Error))
+        .collect();
+    if !failing.is_empty() {
+        out.push_str("\n### Failing cases\n\n");
+        for case in failing {
+            out.push_str(&failing_case(case));
+        }
+    }
+    let skipped: Vec<&CaseReport> = report
+        .cases
+        .iter()
+        .filter(|c| c.outcome == Outcome::Skip)
+        .collect();
+    if !skipped.is_empty() {
+        out.push_str("\n### Skipped\n\n");
+        for case in skipped {
+            let reason = case.reason.as_deref().unwrap_or("no reason recorded");
+            out.push_str(&format!("- `{}`: {}\n", case.id, escape(reason)));
+        }
+    }
+    redacted_text(out)
+}
+
+fn outcome_table(report: &RunReport) -> String {
+    let mut by_group: IndexMap<&str, Totals> = IndexMap::new();
+    for case in &report.cases {
+        let t = by_group.entry(case.group.as_str()).or_default();
+        match case.outcome {
+            Outcome::Pass => t.passed += 1,
+            Outcome::Fail => t.failed += 1,
+            Outcome::Error => t.errors += 1,
+            Outcome::Skip => t.skipped += 1,
+        }
+    }
+    let mut out = String::from(
+        "| endpoint | passed | failed | errors | skipped |\n|---|---:|---:|---:|---:|\n",
+    );
+    for (group, t) in by_group {
+        out.push_str(&format!(
+            "| `{group}` | {} | {} | {} | {} |\n",
+            t.passed, t.failed, t.errors, t.skipped
+        ));
+    }
+    out
+}
+
+fn failing_case(case: &CaseReport) -> String {
+    let step = failed_step(case);
+    let reason = bare_reason(case, step);
+    let kind = match case.outcome {
+        Outcome::Error => "ERROR (harness)",
+        _ => "FAIL",
+    };
+    let label = step.map(|s| format!("{}: ", s.label())).unwrap_or_default();
+    let mut out = format!(
+        "- **{kind}** `{}` — {}{} (`{}`)\n",
+        case.id,
+        escape(&label),
+        escape(&reason),
+        case.location
+    );
+    if let Some(step) = step {
+        let detail = step_detail(step);
+        let fence = fence_for(&detail);
+        out.push_str(&format!(
+            "  <details><summary>request, response and diff</summary>\n\n  {fence}diff\n{}\n  {fence}\n  </details>\n\n",
+            indent(&detail),
+        ));
+    }
+    out
+}
+
+/// A code fence longer than any run of backticks in the text, so the text cannot close it.
+fn fence_for(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Keeps reasons from being read as HTML by the comment renderer.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample::{assert_no_secret, sample_report};
+
+    #[test]
+    fn markdown_summarises_totals_table_and_failures() {
+        let md = to_markdown(&sample_report());
+        assert_no_secret(&md);
+        assert!(md.starts_with(
+            "## imconform: not conformant — 1 passed, 1 failed, 1 skipped, 1 errors\n"
+        ));
+        assert!(md.contains("Target `https://console.tim.qq.com` · profile `current`"));
+        assert!(md.contains("| `create_group` | 1 | 0 | 0 | 0 |"));
+        assert!(md.contains("| `modify_group_attr` | 0 | 1 | 1 | 1 |"));
+        assert!(md.contains(
+            "- **FAIL** `modify_group_attr::sets_an_attribute` — step 1 (modify_group_attr): code: expected 0, got 10010"
+        ));
+        assert!(md.contains("- **ERROR (harness)** `modify_group_attr::group_type.Private`"));
+        assert!(md.contains(
+            "- `modify_group_attr::community_attrs`: feature `community_groups` is not enabled"
+        ));
+        assert!(md.contains("<details>"));
+        assert!(md.contains("  +  \"ErrorCode\": 10010"));
+    }
+
+    #[test]
+    fn fences_outgrow_backticks_in_the_text() {
+        assert_eq!(fence_for("plain"), "```");
+        assert_eq!(fence_for("a ```` b"), "`````");
+    }
+}

@@ -1,0 +1,16 @@
+//! Reports of a run, one file per format. Each is a pure function of a `RunReport` returning
+//! text; the caller writes it where it belongs.
+
+mod detail;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+mod redact;
+#[cfg(test)]
+mod sample;
+pub mod terminal;
+
+pub use json::to_json;
+pub use junit::{JunitError, to_junit};
+pub use markdown::to_markdown;
+pub use terminal::{case_line, failure_lines, summary_line};

@@ -1,0 +1,136 @@
+//! A hand-built run with one case of each outcome, and secrets where a careless recorder
+//! could leave them: the reporters' tests assert that none of it leaks.
+
+use crate::result::*;
+
+/// A UserSig as it would sit in a request URL.
+pub(crate) const SECRET_SIG: &str = "SECRETSIG123";
+/// The app's secret key. Reporters never see it; it rides here in a URL echoed by a response
+/// body, the one way a runner bug could carry it into a report.
+pub(crate) const TEST_KEY: &str =
+    "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+
+fn url(call: &str) -> String {
+    format!(
+        "https://console.tim.qq.com/v4/group_open_http_svc/{call}?sdkappid=1400000000&identifier=admin&usersig={SECRET_SIG}&random=42&contenttype=json"
+    )
+}
+
+fn step(call: &str, checks: Vec<CheckReport>, response_body: &str) -> StepReport {
+    StepReport {
+        phase: Phase::Step,
+        index: 1,
+        call: call.into(),
+        location: format!("specs/endpoints/{call}.yaml:40:15"),
+        request: RequestRecord {
+            method: "POST".into(),
+            url: url(call),
+            body: r#"{"GroupId":"@TGS#1","GroupAttr":[{"key":"a","value":"hello"}]}"#.into(),
+        },
+        response: Some(ResponseRecord {
+            status: 200,
+            content_type: Some("application/json".into()),
+            body: response_body.into(),
+            json: serde_json::from_str(response_body).ok(),
+            truncated: false,
+        }),
+        transport_error: None,
+        checks,
+        attempts: 1,
+        duration_ms: 12,
+    }
+}
+
+fn case(group: &str, name: &str, outcome: Outcome, reason: Option<&str>) -> CaseReport {
+    CaseReport {
+        id: format!("{group}::{name}"),
+        group: group.into(),
+        name: name.into(),
+        tags: Vec::new(),
+        generated: false,
+        location: format!("specs/endpoints/{group}.yaml:30:11"),
+        outcome,
+        reason: reason.map(str::to_owned),
+        duration_ms: 40,
+        steps: Vec::new(),
+        teardown_warnings: Vec::new(),
+    }
+}
+
+pub(crate) fn sample_report() -> RunReport {
+    let mut pass = case(
+        "create_group",
+        "creates_a_public_group",
+        Outcome::Pass,
+        None,
+    );
+    pass.steps.push(step(
+        "create_group",
+        vec![CheckReport::pass("envelope"), CheckReport::pass("code")],
+        r#"{"ActionStatus":"OK","ErrorCode":0,"GroupId":"@TGS#1"}"#,
+    ));
+
+    let mut fail = case(
+        "modify_group_attr",
+        "sets_an_attribute",
+        Outcome::Fail,
+        Some("step 1 (modify_group_attr): code: expected 0, got 10010"),
+    );
+    let mut snapshot = CheckReport::fail("snapshot modify_group_attr.ok", "the body differs");
+    snapshot.diff = Some("-  \"ErrorCode\": 0\n+  \"ErrorCode\": 10010\n".into());
+    let echoed = format!(
+        r#"{{"ActionStatus":"FAIL","ErrorCode":10010,"ErrorInfo":"group not found; request {}&debug=https://x/?usersig={TEST_KEY}"}}"#,
+        url("modify_group_attr")
+    );
+    fail.steps.push(step(
+        "modify_group_attr",
+        vec![
+            CheckReport::pass("envelope"),
+            CheckReport::fail("code", "expected 0, got 10010"),
+            snapshot,
+        ],
+        &echoed,
+    ));
+
+    let mut error = case(
+        "modify_group_attr",
+        "group_type.Private",
+        Outcome::Error,
+        Some("setup 1 (create_group): connection refused"),
+    );
+    error.generated = true;
+    let mut refused = step("create_group", Vec::new(), "");
+    refused.phase = Phase::Setup;
+    refused.response = None;
+    refused.transport_error = Some("connection refused".into());
+    error.steps.push(refused);
+
+    let skip = case(
+        "modify_group_attr",
+        "community_attrs",
+        Outcome::Skip,
+        Some("feature `community_groups` is not enabled for the app"),
+    );
+
+    RunReport {
+        target: "https://console.tim.qq.com".into(),
+        profile: "current".into(),
+        run_id: "r1a2b3".into(),
+        started_at: "2025-01-02T03:04:05Z".into(),
+        duration_ms: 1234,
+        interrupted: false,
+        cases: vec![pass, fail, error, skip],
+    }
+}
+
+/// Neither the sig nor the key may appear in any report.
+pub(crate) fn assert_no_secret(output: &str) {
+    assert!(
+        !output.contains(SECRET_SIG),
+        "the UserSig leaked into:\n{output}"
+    );
+    assert!(
+        !output.contains(TEST_KEY),
+        "the secret key leaked into:\n{output}"
+    );
+}
