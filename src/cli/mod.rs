@@ -1,0 +1,62 @@
+//! Flags, environment and defaults, resolved in that order (flags win). Secrets are read
+//! from the environment or a file and never printed, not even as `--help` defaults.
+
+mod common;
+mod lint;
+mod run;
+mod serve;
+mod usersig;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes, documented in the README.
+pub mod exit {
+    /// Every selected case passed (or the command succeeded).
+    pub const OK: u8 = 0;
+    /// The target broke the contract in at least one case.
+    pub const CONTRACT_FAILURE: u8 = 1;
+    /// The spec files are invalid (lint errors).
+    pub const BAD_SPEC: u8 = 2;
+    /// The harness or the transport failed (target unreachable, fixture not made) and no
+    /// case failed the contract.
+    pub const HARNESS_ERROR: u8 = 3;
+    /// Bad flags or configuration.
+    pub const USAGE: u8 = 4;
+    /// Interrupted by Ctrl-C.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+#[derive(Parser)]
+#[command(name = "imconform", version, about = "Contract conformance harness for the Tencent Cloud Chat REST API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the suite against a target (default: the embedded emulator).
+    Run(run::RunArgs),
+    /// Serve the reference emulator.
+    Serve(serve::ServeArgs),
+    /// Load every spec and report problems as file:line:column: reason.
+    Lint(lint::LintArgs),
+    /// Per endpoint: documented error codes and the cases that cover each.
+    Coverage(lint::CoverageArgs),
+    /// Print a UserSig (TLSSigAPIv2).
+    Usersig(usersig::UsersigArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Run(args) => run::execute(args),
+        Command::Serve(args) => serve::execute(args),
+        Command::Lint(args) => lint::execute_lint(args),
+        Command::Coverage(args) => lint::execute_coverage(args),
+        Command::Usersig(args) => usersig::execute(args),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,304 @@
+//! `imconform run`: the suite against a target, with reports and a CI exit code.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use imconform::auth::signer::Credentials;
+use imconform::auth::usersig::SecretKey;
+use imconform::check::SnapshotStore;
+use imconform::emulator::{DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault};
+use imconform::http::HttpSettings;
+use imconform::result::{CaseReport, Outcome, RunReport};
+use imconform::runner::{Interrupt, RunConfig, RunObserver, Runner, select};
+use imconform::spec::load_suite;
+use imconform::target::{ActiveTarget, TargetSpec};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::common::{AppArgs, eprint_error, runtime};
+use super::exit;
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Base URL of the target, e.g. https://adminapisgp.im.qcloud.com (default: the embedded emulator).
+    #[arg(long, env = "IMCONFORM_TARGET")]
+    target: Option<String>,
+    #[command(flatten)]
+    app: AppArgs,
+    /// The app admin identifier the requests are signed for.
+    #[arg(long, env = "IMCONFORM_ADMIN", default_value = DEFAULT_ADMIN)]
+    admin: String,
+    /// A ready-made UserSig for --admin, for users who do not hold the key.
+    #[arg(long, env = "IMCONFORM_USERSIG", hide_env_values = true)]
+    usersig: Option<String>,
+    /// The spec directory.
+    #[arg(long, default_value = "specs")]
+    specs: PathBuf,
+    /// The doc revision to check against (default: the service file's newest).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Run only cases whose id, endpoint or tag matches (repeatable).
+    #[arg(long)]
+    filter: Vec<String>,
+    /// List the selected cases and exit.
+    #[arg(long)]
+    list: bool,
+    /// Cases run at once.
+    #[arg(long, default_value_t = 8)]
+    jobs: usize,
+    /// Per-request timeout, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
+    /// Extra attempts after a transport error or a documented retryable code.
+    #[arg(long, default_value_t = 2)]
+    retries: u32,
+    /// Do not pace requests under the declared call rates (for targets without limits).
+    #[arg(long)]
+    no_pacing: bool,
+    /// Record snapshots instead of comparing them.
+    #[arg(long)]
+    update_snapshots: bool,
+    /// Where snapshots live.
+    #[arg(long, default_value = "snapshots")]
+    snapshots: PathBuf,
+    /// Write a report: junit=PATH, json=PATH or markdown=PATH (repeatable).
+    #[arg(long, value_name = "FORMAT=PATH")]
+    report: Vec<String>,
+    /// Embedded emulator only: switch on a named fault (repeatable; see `serve --list-faults`).
+    #[arg(long)]
+    fault: Vec<String>,
+    /// Embedded emulator only: change undocumented details (wording, order, IDs).
+    #[arg(long)]
+    details_differ: bool,
+    /// Print every case as it finishes.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+enum ReportFormat {
+    Junit,
+    Json,
+    Markdown,
+}
+
+fn parse_reports(specs: &[String]) -> Result<Vec<(ReportFormat, PathBuf)>, String> {
+    specs
+        .iter()
+        .map(|s| {
+            let (format, path) =
+                s.split_once('=').ok_or_else(|| format!("--report {s:?}: expected FORMAT=PATH, e.g. junit=out/junit.xml"))?;
+            let format = match format {
+                "junit" => ReportFormat::Junit,
+                "json" => ReportFormat::Json,
+                "markdown" | "md" => ReportFormat::Markdown,
+                other => return Err(format!("--report: unknown format {other:?} (expected junit, json or markdown)")),
+            };
+            Ok((format, PathBuf::from(path)))
+        })
+        .collect()
+}
+
+pub fn execute(args: RunArgs) -> u8 {
+    let reports = match parse_reports(&args.report) {
+        Ok(r) => r,
+        Err(e) => {
+            eprint_error(e);
+            return exit::USAGE;
+        }
+    };
+    let suite = match load_suite(&args.specs) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::BAD_SPEC;
+        }
+    };
+    let profile = args.profile.clone().unwrap_or_else(|| suite.service.default_profile.clone());
+    if !suite.service.profiles.contains_key(&profile) {
+        let known: Vec<&str> = suite.service.profiles.keys().map(String::as_str).collect();
+        eprint_error(format!("unknown profile {profile:?} (expected one of {})", known.join(", ")));
+        return exit::USAGE;
+    }
+    let cases = select(suite.plan(&profile), &args.filter);
+    if args.list {
+        for c in &cases {
+            println!("{}", c.id);
+        }
+        return exit::OK;
+    }
+    if cases.is_empty() {
+        eprint_error("no case matches the filters");
+        return exit::USAGE;
+    }
+
+    let key = match args.app.secret_key() {
+        Ok(k) => k,
+        Err(e) => {
+            eprint_error(e);
+            return exit::USAGE;
+        }
+    };
+    let sdkappid = args.app.sdkappid.unwrap_or(DEFAULT_SDKAPPID);
+    let target = match &args.target {
+        Some(url) => {
+            if !args.fault.is_empty() || args.details_differ {
+                eprint_error("--fault and --details-differ apply to the embedded emulator only (drop --target)");
+                return exit::USAGE;
+            }
+            TargetSpec::Url(url.clone())
+        }
+        None => {
+            let mut faults = Vec::new();
+            for name in &args.fault {
+                match name.parse::<Fault>() {
+                    Ok(f) => faults.push(f),
+                    Err(e) => {
+                        eprint_error(e);
+                        return exit::USAGE;
+                    }
+                }
+            }
+            TargetSpec::Embedded(EmulatorConfig {
+                sdkappid,
+                key: key.clone().unwrap_or_else(|| SecretKey::new(DEFAULT_TEST_KEY)),
+                admins: vec![args.admin.clone()],
+                profile: profile.clone(),
+                faults,
+                details_differ: args.details_differ,
+                ..EmulatorConfig::default()
+            })
+        }
+    };
+    let credentials = match (&args.usersig, key, &target) {
+        (Some(sig), _, _) => Credentials::Ready(sig.clone()),
+        (None, Some(k), _) => Credentials::Key(k),
+        (None, None, TargetSpec::Embedded(_)) => Credentials::Key(SecretKey::new(DEFAULT_TEST_KEY)),
+        (None, None, TargetSpec::Url(_)) => {
+            eprint_error("a real target needs the secret key (IMCONFORM_SECRET_KEY, IMCONFORM_SECRET_KEY_FILE or --key-file) or a ready-made --usersig");
+            return exit::USAGE;
+        }
+    };
+
+    let rt = runtime();
+    rt.block_on(async move {
+        let active = match ActiveTarget::start(&target).await {
+            Ok(t) => t,
+            Err(e) => {
+                eprint_error(e);
+                return exit::USAGE;
+            }
+        };
+        let config = RunConfig {
+            base_url: active.base_url.clone(),
+            target_label: active.label.clone(),
+            profile: profile.clone(),
+            sdkappid,
+            identifier: args.admin.clone(),
+            credentials,
+            jobs: args.jobs,
+            http: HttpSettings { timeout: Duration::from_secs_f64(args.timeout.max(0.1)), ..HttpSettings::default() },
+            retries: args.retries,
+            pacing: !args.no_pacing,
+            snapshots: SnapshotStore { dir: args.snapshots.clone(), update: args.update_snapshots },
+            run_id: None,
+        };
+        let interrupt = Interrupt::default();
+        let on_signal = interrupt.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("imconform: interrupted; tearing down running cases (Ctrl-C again to abort)");
+                on_signal.trigger();
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(i32::from(exit::INTERRUPTED));
+                }
+            }
+        });
+        let runner = match Runner::new(suite, config, interrupt) {
+            Ok(r) => r,
+            Err(e) => {
+                eprint_error(e);
+                return exit::BAD_SPEC;
+            }
+        };
+        eprintln!("imconform: {} cases against {} (profile {profile})", cases.len(), active.label);
+        let observer = Arc::new(Progress::new(cases.len() as u64, args.verbose));
+        let report = runner.run(cases, observer.clone()).await;
+        observer.finish();
+        active.stop().await;
+        finish(&report, &reports)
+    })
+}
+
+/// Prints the failures and the closing line, writes the reports, picks the exit code.
+fn finish(report: &RunReport, reports: &[(ReportFormat, PathBuf)]) -> u8 {
+    let failures = imconform::report::failure_lines(report);
+    if !failures.is_empty() {
+        print!("{failures}");
+        if !failures.ends_with('\n') {
+            println!();
+        }
+    }
+    let totals = report.totals();
+    println!("{}", imconform::report::summary_line(&totals));
+    let mut code = if report.interrupted {
+        exit::INTERRUPTED
+    } else if totals.failed > 0 {
+        exit::CONTRACT_FAILURE
+    } else if totals.errors > 0 {
+        exit::HARNESS_ERROR
+    } else {
+        exit::OK
+    };
+    for (format, path) in reports {
+        let text = match format {
+            ReportFormat::Json => Ok(imconform::report::to_json(report)),
+            ReportFormat::Markdown => Ok(imconform::report::to_markdown(report)),
+            ReportFormat::Junit => imconform::report::to_junit(report).map_err(|e| e.to_string()),
+        };
+        let written = text.and_then(|t| {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+            }
+            std::fs::write(path, t).map_err(|e| e.to_string())
+        });
+        if let Err(e) = written {
+            eprint_error(format!("failed to write report {}: {e}", path.display()));
+            if code == exit::OK {
+                code = exit::HARNESS_ERROR;
+            }
+        }
+    }
+    code
+}
+
+/// A progress bar on a terminal (indicatif hides itself elsewhere); verbose lines go through
+/// it so they do not tear the bar.
+struct Progress {
+    bar: ProgressBar,
+    verbose: bool,
+}
+
+impl Progress {
+    fn new(total: u64, verbose: bool) -> Self {
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} cases {elapsed} {msg}")
+                .expect("a valid template"),
+        );
+        Self { bar, verbose }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl RunObserver for Progress {
+    fn case_finished(&self, case: &CaseReport) {
+        self.bar.inc(1);
+        if self.verbose || case.outcome == Outcome::Fail {
+            self.bar.println(imconform::report::case_line(case));
+        }
+    }
+}
