@@ -5,6 +5,7 @@
 //! `emulator` is a reference target; it depends on `auth` and never on the runner.
 
 pub mod auth;
+pub mod coverage;
 pub mod emulator;
 pub mod report;
 pub mod result;
