@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod check;
+pub mod coverage;
 pub mod emulator;
 pub mod http;
 pub mod report;
