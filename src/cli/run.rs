@@ -221,7 +221,7 @@ pub fn execute(args: RunArgs) -> u8 {
                 return exit::BAD_SPEC;
             }
         };
-        eprintln!("imconform: {} cases against {} (profile {profile})", cases.len(), active.label);
+        eprintln!("imconform: {} cases against {}", cases.len(), active.label);
         let observer = Arc::new(Progress::new(cases.len() as u64, args.verbose));
         let report = runner.run(cases, observer.clone()).await;
         observer.finish();
