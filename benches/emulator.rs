@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::http::header;
 use imconform::auth::usersig::{SigClaims, sign};
 use imconform::emulator::{EmulatorConfig, start};
@@ -72,7 +73,7 @@ where
     done.load(Ordering::Relaxed) as f64 / elapsed.as_secs_f64()
 }
 
-async fn post_ok(client: &reqwest::Client, url: &str, body: String) -> bool {
+async fn post_ok(client: &reqwest::Client, url: &str, body: impl Into<reqwest::Body>) -> bool {
     match client.post(url).body(body).send().await {
         Ok(response) => match response.bytes().await {
             Ok(bytes) => bytes.windows(13).any(|w| w == b"\"ErrorCode\":0"),
@@ -135,29 +136,52 @@ async fn run() {
         assert!(post_ok(&client, &modify_url, attrs.to_string()).await);
         groups.push(id);
     }
-    let groups = Arc::new(groups);
 
-    let c = client.clone();
-    let u = Arc::new(bare_url);
-    let bare_rps = drive(move |_, _| {
-        let (c, u) = (c.clone(), Arc::clone(&u));
-        async move { post_ok(&c, &u, r#"{"GroupId":"bench-0"}"#.to_owned()).await }
-    })
-    .await;
+    // Bodies are serialized up front so the generator's own work is the same in every phase.
+    let get_bodies: Arc<Vec<Bytes>> = Arc::new(
+        groups
+            .iter()
+            .map(|g| Bytes::from(json!({"GroupId": g}).to_string()))
+            .collect(),
+    );
+    let modify_bodies: Arc<Vec<Bytes>> = Arc::new(
+        (0..GROUPS * 4)
+            .map(|n| {
+                let attrs = [json!({"key": format!("w{}", n % 8), "value": n.to_string()})];
+                Bytes::from(json!({"GroupId": groups[n % GROUPS], "GroupAttr": attrs}).to_string())
+            })
+            .collect(),
+    );
+    let pick = |worker: usize, i: u64, len: usize| (worker * 131 + i as usize) % len;
 
-    let (c, g, u) = (client.clone(), Arc::clone(&groups), Arc::clone(&get_url));
-    let get_rps = drive(move |worker, i| {
+    let (c, u, b) = (client.clone(), Arc::new(bare_url), Arc::clone(&get_bodies));
+    let bare_rps = drive(move |worker, i| {
         let (c, u) = (c.clone(), Arc::clone(&u));
-        let body = json!({"GroupId": g[(worker * 8 + i as usize) % GROUPS]}).to_string();
+        let body = b[pick(worker, i, b.len())].clone();
         async move { post_ok(&c, &u, body).await }
     })
     .await;
 
-    let (c, g, u) = (client.clone(), Arc::clone(&groups), Arc::clone(&modify_url));
+    let (c, u, b) = (
+        client.clone(),
+        Arc::clone(&get_url),
+        Arc::clone(&get_bodies),
+    );
+    let get_rps = drive(move |worker, i| {
+        let (c, u) = (c.clone(), Arc::clone(&u));
+        let body = b[pick(worker, i, b.len())].clone();
+        async move { post_ok(&c, &u, body).await }
+    })
+    .await;
+
+    let (c, u, b) = (
+        client.clone(),
+        Arc::clone(&modify_url),
+        Arc::clone(&modify_bodies),
+    );
     let modify_rps = drive(move |worker, i| {
         let (c, u) = (c.clone(), Arc::clone(&u));
-        let group = &g[(worker * 8 + i as usize) % GROUPS];
-        let body = json!({"GroupId": group, "GroupAttr": [{"key": format!("w{worker}"), "value": i.to_string()}]}).to_string();
+        let body = b[pick(worker, i, b.len())].clone();
         async move { post_ok(&c, &u, body).await }
     })
     .await;
