@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::auth::usersig::{self, SecretKey, VerifyError};
@@ -61,26 +61,31 @@ struct CachedSig {
 /// Decoded sigs and their HMAC outcome, bounded in size.
 #[derive(Debug, Default)]
 pub(crate) struct SigCache {
-    entries: RwLock<HashMap<String, CachedSig>>,
+    entries: RwLock<HashMap<String, Arc<CachedSig>>>,
 }
 
 impl SigCache {
-    fn get_or_decode(&self, sig: &str, key: &SecretKey, now: u64) -> Result<CachedSig, ApiError> {
+    fn get_or_decode(
+        &self,
+        sig: &str,
+        key: &SecretKey,
+        now: u64,
+    ) -> Result<Arc<CachedSig>, ApiError> {
         if let Some(hit) = self
             .entries
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(sig)
         {
-            return Ok(hit.clone());
+            return Ok(Arc::clone(hit));
         }
         let doc = usersig::decode(sig).map_err(sig_error)?;
-        let entry = CachedSig {
+        let entry = Arc::new(CachedSig {
             sdkappid: doc.claims.sdkappid,
             hmac_ok: usersig::verify_hmac(&doc, key).is_ok(),
             expires_at: doc.claims.expires_at(),
             identifier: doc.claims.identifier,
-        };
+        });
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= SIG_CACHE_CAPACITY {
             entries.retain(|_, e| e.expires_at >= now);
@@ -88,7 +93,7 @@ impl SigCache {
                 entries.clear();
             }
         }
-        entries.insert(sig.to_owned(), entry.clone());
+        entries.insert(sig.to_owned(), Arc::clone(&entry));
         Ok(entry)
     }
 

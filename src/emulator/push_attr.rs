@@ -229,10 +229,10 @@ fn get_attr(state: &AppState, body: &Map<String, Value>) -> ApiResult {
 }
 
 /// One `UserAttrs` element: the account and its `Attrs` field.
-fn user_entries<'a>(
+fn user_entries(
     faults: FaultSet,
-    body: &'a Map<String, Value>,
-) -> Result<Vec<(&'a str, &'a Value)>, ApiError> {
+    body: &Map<String, Value>,
+) -> Result<Vec<(&str, &Value)>, ApiError> {
     account_array(faults, body, "UserAttrs")?
         .iter()
         .map(|item| {
