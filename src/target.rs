@@ -31,16 +31,25 @@ impl ActiveTarget {
         match spec {
             TargetSpec::Url(url) => {
                 let trimmed = url.trim_end_matches('/');
-                if !(trimmed.starts_with("http://") || trimmed.starts_with("https://")) || trimmed.len() < 10 {
+                if !(trimmed.starts_with("http://") || trimmed.starts_with("https://"))
+                    || trimmed.len() < 10
+                {
                     return Err(TargetError::BadUrl(url.clone()));
                 }
-                Ok(ActiveTarget { base_url: trimmed.to_owned(), label: trimmed.to_owned(), emulator: None })
+                Ok(ActiveTarget {
+                    base_url: trimmed.to_owned(),
+                    label: trimmed.to_owned(),
+                    emulator: None,
+                })
             }
             TargetSpec::Embedded(config) => {
                 let addr: SocketAddr = "127.0.0.1:0".parse().expect("a valid address");
-                let handle = crate::emulator::start(config.clone(), addr).await.map_err(TargetError::Emulator)?;
+                let handle = crate::emulator::start(config.clone(), addr)
+                    .await
+                    .map_err(TargetError::Emulator)?;
                 let base_url = handle.base_url();
-                let mut label = format!("embedded emulator ({base_url}, profile {})", config.profile);
+                let mut label =
+                    format!("embedded emulator ({base_url}, profile {})", config.profile);
                 if !config.faults.is_empty() {
                     let names: Vec<&str> = config.faults.iter().map(|f| f.name()).collect();
                     label.push_str(&format!(", faults: {}", names.join(", ")));
@@ -48,7 +57,11 @@ impl ActiveTarget {
                 if config.details_differ {
                     label.push_str(", details differ");
                 }
-                Ok(ActiveTarget { base_url, label, emulator: Some(handle) })
+                Ok(ActiveTarget {
+                    base_url,
+                    label,
+                    emulator: Some(handle),
+                })
             }
         }
     }

@@ -46,6 +46,17 @@ pub struct SnapshotMeta<'a> {
 }
 
 impl SnapshotStore {
+    /// The default profile's snapshots sit in `base`; every other profile has a folder of its
+    /// own there, since doc revisions differ in response shape.
+    pub fn for_profile(base: &Path, profile: &str, default_profile: &str, update: bool) -> Self {
+        let dir = if profile == default_profile {
+            base.to_path_buf()
+        } else {
+            base.join(profile)
+        };
+        Self { dir, update }
+    }
+
     pub fn path_of(&self, name: &str) -> PathBuf {
         self.dir.join(format!("{name}.snap"))
     }

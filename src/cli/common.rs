@@ -40,5 +40,8 @@ pub fn eprint_error(message: impl std::fmt::Display) {
 
 /// One multi-thread runtime per command: a reqwest client must never cross runtimes.
 pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("failed to start the tokio runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("failed to start the tokio runtime")
 }

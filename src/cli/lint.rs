@@ -48,7 +48,13 @@ pub fn execute_lint(args: LintArgs) -> u8 {
         }
         return exit::BAD_SPEC;
     }
-    let cases: usize = suite.service.profiles.keys().map(|p| suite.plan(p).len()).max().unwrap_or(0);
+    let cases: usize = suite
+        .service
+        .profiles
+        .keys()
+        .map(|p| suite.plan(p).len())
+        .max()
+        .unwrap_or(0);
     println!(
         "{}: {} endpoints, {} schema files, {} profiles, up to {cases} cases per profile: ok",
         args.dir.display(),
@@ -67,7 +73,9 @@ pub fn execute_coverage(args: CoverageArgs) -> u8 {
             return exit::BAD_SPEC;
         }
     };
-    let profile = args.profile.unwrap_or_else(|| suite.service.default_profile.clone());
+    let profile = args
+        .profile
+        .unwrap_or_else(|| suite.service.default_profile.clone());
     if !suite.service.profiles.contains_key(&profile) {
         eprint_error(format!("unknown profile {profile:?}"));
         return exit::USAGE;
@@ -75,7 +83,14 @@ pub fn execute_coverage(args: CoverageArgs) -> u8 {
     let report = imconform::coverage::coverage(&suite, &profile);
     match args.format {
         Format::Text => print!("{}", imconform::coverage::render_text(&report)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report).expect("coverage serializes")),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("coverage serializes")
+        ),
     }
-    if report.is_complete() { exit::OK } else { exit::CONTRACT_FAILURE }
+    if report.is_complete() {
+        exit::OK
+    } else {
+        exit::CONTRACT_FAILURE
+    }
 }

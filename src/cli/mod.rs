@@ -29,7 +29,11 @@ pub mod exit {
 }
 
 #[derive(Parser)]
-#[command(name = "imconform", version, about = "Contract conformance harness for the Tencent Cloud Chat REST API")]
+#[command(
+    name = "imconform",
+    version,
+    about = "Contract conformance harness for the Tencent Cloud Chat REST API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -8,7 +8,9 @@ use clap::Args;
 use imconform::auth::signer::Credentials;
 use imconform::auth::usersig::SecretKey;
 use imconform::check::SnapshotStore;
-use imconform::emulator::{DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault};
+use imconform::emulator::{
+    DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault,
+};
 use imconform::http::HttpSettings;
 use imconform::result::{CaseReport, Outcome, RunReport};
 use imconform::runner::{Interrupt, RunConfig, RunObserver, Runner, select};
@@ -86,13 +88,18 @@ fn parse_reports(specs: &[String]) -> Result<Vec<(ReportFormat, PathBuf)>, Strin
     specs
         .iter()
         .map(|s| {
-            let (format, path) =
-                s.split_once('=').ok_or_else(|| format!("--report {s:?}: expected FORMAT=PATH, e.g. junit=out/junit.xml"))?;
+            let (format, path) = s.split_once('=').ok_or_else(|| {
+                format!("--report {s:?}: expected FORMAT=PATH, e.g. junit=out/junit.xml")
+            })?;
             let format = match format {
                 "junit" => ReportFormat::Junit,
                 "json" => ReportFormat::Json,
                 "markdown" | "md" => ReportFormat::Markdown,
-                other => return Err(format!("--report: unknown format {other:?} (expected junit, json or markdown)")),
+                other => {
+                    return Err(format!(
+                        "--report: unknown format {other:?} (expected junit, json or markdown)"
+                    ));
+                }
             };
             Ok((format, PathBuf::from(path)))
         })
@@ -114,10 +121,17 @@ pub fn execute(args: RunArgs) -> u8 {
             return exit::BAD_SPEC;
         }
     };
-    let profile = args.profile.clone().unwrap_or_else(|| suite.service.default_profile.clone());
+    let default_profile = suite.service.default_profile.clone();
+    let profile = args
+        .profile
+        .clone()
+        .unwrap_or_else(|| default_profile.clone());
     if !suite.service.profiles.contains_key(&profile) {
         let known: Vec<&str> = suite.service.profiles.keys().map(String::as_str).collect();
-        eprint_error(format!("unknown profile {profile:?} (expected one of {})", known.join(", ")));
+        eprint_error(format!(
+            "unknown profile {profile:?} (expected one of {})",
+            known.join(", ")
+        ));
         return exit::USAGE;
     }
     let cases = select(suite.plan(&profile), &args.filter);
@@ -143,7 +157,9 @@ pub fn execute(args: RunArgs) -> u8 {
     let target = match &args.target {
         Some(url) => {
             if !args.fault.is_empty() || args.details_differ {
-                eprint_error("--fault and --details-differ apply to the embedded emulator only (drop --target)");
+                eprint_error(
+                    "--fault and --details-differ apply to the embedded emulator only (drop --target)",
+                );
                 return exit::USAGE;
             }
             TargetSpec::Url(url.clone())
@@ -161,7 +177,9 @@ pub fn execute(args: RunArgs) -> u8 {
             }
             TargetSpec::Embedded(EmulatorConfig {
                 sdkappid,
-                key: key.clone().unwrap_or_else(|| SecretKey::new(DEFAULT_TEST_KEY)),
+                key: key
+                    .clone()
+                    .unwrap_or_else(|| SecretKey::new(DEFAULT_TEST_KEY)),
                 admins: vec![args.admin.clone()],
                 profile: profile.clone(),
                 faults,
@@ -175,7 +193,9 @@ pub fn execute(args: RunArgs) -> u8 {
         (None, Some(k), _) => Credentials::Key(k),
         (None, None, TargetSpec::Embedded(_)) => Credentials::Key(SecretKey::new(DEFAULT_TEST_KEY)),
         (None, None, TargetSpec::Url(_)) => {
-            eprint_error("a real target needs the secret key (IMCONFORM_SECRET_KEY, IMCONFORM_SECRET_KEY_FILE or --key-file) or a ready-made --usersig");
+            eprint_error(
+                "a real target needs the secret key (IMCONFORM_SECRET_KEY, IMCONFORM_SECRET_KEY_FILE or --key-file) or a ready-made --usersig",
+            );
             return exit::USAGE;
         }
     };
@@ -197,17 +217,27 @@ pub fn execute(args: RunArgs) -> u8 {
             identifier: args.admin.clone(),
             credentials,
             jobs: args.jobs,
-            http: HttpSettings { timeout: Duration::from_secs_f64(args.timeout.max(0.1)), ..HttpSettings::default() },
+            http: HttpSettings {
+                timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
+                ..HttpSettings::default()
+            },
             retries: args.retries,
             pacing: !args.no_pacing,
-            snapshots: SnapshotStore { dir: args.snapshots.clone(), update: args.update_snapshots },
+            snapshots: SnapshotStore::for_profile(
+                &args.snapshots,
+                &profile,
+                &default_profile,
+                args.update_snapshots,
+            ),
             run_id: None,
         };
         let interrupt = Interrupt::default();
         let on_signal = interrupt.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("imconform: interrupted; tearing down running cases (Ctrl-C again to abort)");
+                eprintln!(
+                    "imconform: interrupted; tearing down running cases (Ctrl-C again to abort)"
+                );
                 on_signal.trigger();
                 if tokio::signal::ctrl_c().await.is_ok() {
                     std::process::exit(i32::from(exit::INTERRUPTED));

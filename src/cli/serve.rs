@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 
 use clap::Args;
 use imconform::auth::usersig::SecretKey;
-use imconform::emulator::{DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault, all_faults};
+use imconform::emulator::{
+    DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault, all_faults,
+};
 
 use super::common::{AppArgs, eprint_error, runtime};
 use super::exit;
@@ -69,7 +71,11 @@ pub fn execute(args: ServeArgs) -> u8 {
     let mut config = EmulatorConfig {
         sdkappid: args.app.sdkappid.unwrap_or(DEFAULT_SDKAPPID),
         key,
-        admins: if args.admin.is_empty() { vec![DEFAULT_ADMIN.to_owned()] } else { args.admin.clone() },
+        admins: if args.admin.is_empty() {
+            vec![DEFAULT_ADMIN.to_owned()]
+        } else {
+            args.admin.clone()
+        },
         profile: args.profile.clone(),
         faults,
         details_differ: args.details_differ,

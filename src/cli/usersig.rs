@@ -30,7 +30,9 @@ pub fn execute(args: UsersigArgs) -> u8 {
     let key = match args.app.secret_key() {
         Ok(Some(k)) => k,
         Ok(None) => {
-            eprint_error("a secret key is required: --key, IMCONFORM_SECRET_KEY or IMCONFORM_SECRET_KEY_FILE");
+            eprint_error(
+                "a secret key is required: --key, IMCONFORM_SECRET_KEY or IMCONFORM_SECRET_KEY_FILE",
+            );
             return exit::USAGE;
         }
         Err(e) => {
@@ -38,7 +40,12 @@ pub fn execute(args: UsersigArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let claims = SigClaims::new(sdkappid, args.identifier, args.time.unwrap_or_else(unix_now), args.expire);
+    let claims = SigClaims::new(
+        sdkappid,
+        args.identifier,
+        args.time.unwrap_or_else(unix_now),
+        args.expire,
+    );
     println!("{}", sign(&key, &claims));
     exit::OK
 }

@@ -27,6 +27,9 @@ pub(crate) fn batch_limit(faults: FaultSet) -> usize {
     MAX_BATCH_ACCOUNTS + usize::from(faults.has(Fault::AccountBatchOffByOne))
 }
 
+/// A profile field (Nick, FaceUrl) holds at most this many bytes (40601) [F1].
+const MAX_PROFILE_FIELD_BYTES: usize = 500;
+
 fn is_valid_user_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_USER_ID_BYTES
 }
@@ -48,6 +51,19 @@ pub(crate) fn account_import(state: &AppState, body: &Map<String, Value>) -> Api
         .ok_or_else(|| account_param("UserID is missing or not a string"))?;
     if !is_valid_user_id(id) {
         return Err(account_param("UserID is empty or longer than 32 bytes"));
+    }
+    for field in ["Nick", "FaceUrl"] {
+        match body.get(field) {
+            None => {}
+            Some(Value::String(v)) if v.len() <= MAX_PROFILE_FIELD_BYTES => {}
+            Some(Value::String(_)) => {
+                return Err(ApiError::new(
+                    code::PROFILE_FIELD_TOO_LONG,
+                    "a profile field is longer than 500 bytes",
+                ));
+            }
+            Some(_) => return Err(account_param("Nick and FaceUrl must be strings")),
+        }
     }
     lock(&state.accounts).imported.insert(id.to_owned());
     Ok(Reply::ok())
@@ -399,12 +415,59 @@ pub(crate) fn get_group_info(state: &AppState, body: &Map<String, Value>) -> Api
             }
         })
         .collect();
+    let infos = match base_info_filter(body) {
+        Some(keep) => infos
+            .into_iter()
+            .map(|info| keep_fields(info, &keep))
+            .collect(),
+        None => infos,
+    };
     Ok(Reply::ok().with("GroupInfo", infos))
+}
+
+/// `ResponseFilter.GroupBaseInfoFilter`: when given, only the named base fields come back [F4].
+fn base_info_filter(body: &Map<String, Value>) -> Option<Vec<String>> {
+    let names = body
+        .get("ResponseFilter")?
+        .get("GroupBaseInfoFilter")?
+        .as_array()?;
+    Some(
+        names
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+/// Keeps the per-group envelope (GroupId, ErrorCode, ErrorInfo) and the named fields.
+fn keep_fields(info: Value, keep: &[String]) -> Value {
+    let Value::Object(map) = info else {
+        return info;
+    };
+    let kept = map
+        .into_iter()
+        .filter(|(k, _)| {
+            matches!(k.as_str(), "GroupId" | "ErrorCode" | "ErrorInfo")
+                || keep.iter().any(|n| n == k)
+        })
+        .collect();
+    Value::Object(kept)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn response_filter_keeps_only_named_fields() {
+        let info = json!({"GroupId": "g", "ErrorCode": 0, "ErrorInfo": "", "Type": "Public", "Name": "n", "Introduction": ""});
+        let kept = keep_fields(info, &["Type".to_owned()]);
+        assert_eq!(
+            kept,
+            json!({"GroupId": "g", "ErrorCode": 0, "ErrorInfo": "", "Type": "Public"})
+        );
+    }
 
     #[test]
     fn custom_id_prefix_rules() {

@@ -62,7 +62,9 @@ fn type_supported(profile: Profile, faults: FaultSet, op: AttrOp, group_type: Gr
         }
     }
     match profile {
-        Profile::Attr2022 => op == AttrOp::Delete || group_type == GroupType::AvChatRoom,
+        // delete_group_attr was not documented before 2024; like its siblings of 2022 it is
+        // taken as AVChatRoom-only under this profile.
+        Profile::Attr2022 => group_type == GroupType::AvChatRoom,
         Profile::Current | Profile::PushLegacy => {
             !(op == AttrOp::Clear && group_type == GroupType::Community)
         }
@@ -394,7 +396,10 @@ mod tests {
                 type_supported(Profile::Current, NONE, AttrOp::Clear, t),
                 t != Community
             );
-            assert!(type_supported(Profile::Attr2022, NONE, AttrOp::Delete, t));
+            assert_eq!(
+                type_supported(Profile::Attr2022, NONE, AttrOp::Delete, t),
+                t == AvChatRoom
+            );
             assert_eq!(
                 type_supported(Profile::Attr2022, NONE, AttrOp::Modify, t),
                 t == AvChatRoom

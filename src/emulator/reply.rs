@@ -59,6 +59,7 @@ pub(crate) mod code {
     pub const SIG_HMAC: u32 = 70009;
     pub const SIG_IDENTIFIER: u32 = 70013;
     pub const SIG_SDKAPPID: u32 = 70014;
+    pub const PROFILE_FIELD_TOO_LONG: u32 = 40601;
     pub const ACCOUNT_NOT_FOUND: u32 = 70107;
     pub const ACCOUNT_PARAM: u32 = 70402;
 

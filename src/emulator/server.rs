@@ -6,7 +6,6 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -290,8 +289,6 @@ fn parse_body(bytes: &Bytes, family: Family) -> Result<Map<String, Value>, ApiEr
     }
 }
 
-static REQUEST_SEQ: AtomicU64 = AtomicU64::new(1);
-
 /// Builds the vendor envelope around an outcome.
 fn render(state: &AppState, outcome: ApiResult) -> Response {
     let faults = state.faults;
@@ -350,10 +347,6 @@ fn render(state: &AppState, outcome: ApiResult) -> Response {
     }
     for (name, value) in fields {
         envelope.insert(name.into(), value);
-    }
-    if differ {
-        let seq = REQUEST_SEQ.fetch_add(1, Ordering::Relaxed);
-        envelope.insert("RequestId".into(), Value::from(format!("emu-{seq:016x}")));
     }
     let envelope = Value::Object(envelope);
     let bytes = if differ {

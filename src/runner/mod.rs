@@ -113,15 +113,32 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(suite: Arc<Suite>, config: RunConfig, interrupt: Interrupt) -> Result<Runner, RunError> {
+    pub fn new(
+        suite: Arc<Suite>,
+        config: RunConfig,
+        interrupt: Interrupt,
+    ) -> Result<Runner, RunError> {
         if !suite.service.profiles.contains_key(&config.profile) {
-            let known = suite.service.profiles.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            let known = suite
+                .service
+                .profiles
+                .keys()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             return Err(RunError::UnknownProfile(config.profile.clone(), known));
         }
         let schemas = SchemaSet::compile(&suite).map_err(RunError::Schemas)?;
         let client = HttpClient::new(config.http.clone())?;
-        let run_id = config.run_id.clone().unwrap_or_else(|| format!("{:08x}", rand::random::<u32>()));
-        let signer = Signer::new(config.sdkappid, config.identifier.clone(), config.credentials.clone());
+        let run_id = config
+            .run_id
+            .clone()
+            .unwrap_or_else(|| format!("{:08x}", rand::random::<u32>()));
+        let signer = Signer::new(
+            config.sdkappid,
+            config.identifier.clone(),
+            config.credentials.clone(),
+        );
         let pacer = Pacer::new(&suite, config.pacing);
         Ok(Runner {
             ctx: Arc::new(RunContext {
@@ -164,7 +181,8 @@ impl Runner {
             let ctx = ctx.clone();
             let jobs = jobs.clone();
             let observer = observer.clone();
-            let case_locks: Vec<Arc<Mutex<()>>> = case.locks.iter().map(|l| locks[l].clone()).collect();
+            let case_locks: Vec<Arc<Mutex<()>>> =
+                case.locks.iter().map(|l| locks[l].clone()).collect();
             tasks.spawn(async move {
                 // Locks first (in a fixed order), then a job slot: a case waiting for a lock
                 // never holds a slot another case needs.
