@@ -29,7 +29,13 @@ fn root() -> PathBuf {
 /// One runtime for the process: a reqwest client must never cross runtimes.
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap())
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
 }
 
 struct ProfileTarget {
@@ -44,8 +50,13 @@ fn target_for(suite: &Arc<Suite>, profile: &str) -> Arc<ProfileTarget> {
     if let Some(t) = targets.get(profile) {
         return t.clone();
     }
-    let emulator = EmulatorConfig { profile: profile.to_owned(), ..EmulatorConfig::default() };
-    let target = runtime().block_on(ActiveTarget::start(&TargetSpec::Embedded(emulator))).expect("start the emulator");
+    let emulator = EmulatorConfig {
+        profile: profile.to_owned(),
+        ..EmulatorConfig::default()
+    };
+    let target = runtime()
+        .block_on(ActiveTarget::start(&TargetSpec::Embedded(emulator)))
+        .expect("start the emulator");
     let update = std::env::var("INSTA_UPDATE").is_ok_and(|v| v == "always")
         || std::env::var("IMCONFORM_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1");
     let config = RunConfig {
@@ -59,11 +70,20 @@ fn target_for(suite: &Arc<Suite>, profile: &str) -> Arc<ProfileTarget> {
         http: HttpSettings::default(),
         retries: 1,
         pacing: true,
-        snapshots: SnapshotStore::for_profile(&root().join("snapshots"), profile, &suite.service.default_profile, update),
+        snapshots: SnapshotStore::for_profile(
+            &root().join("snapshots"),
+            profile,
+            &suite.service.default_profile,
+            update,
+        ),
         run_id: None,
     };
-    let runner = Runner::new(suite.clone(), config, Interrupt::default()).expect("build the runner");
-    let t = Arc::new(ProfileTarget { runner, _target: target });
+    let runner =
+        Runner::new(suite.clone(), config, Interrupt::default()).expect("build the runner");
+    let t = Arc::new(ProfileTarget {
+        runner,
+        _target: target,
+    });
     targets.insert(profile.to_owned(), t.clone());
     t
 }
@@ -92,7 +112,11 @@ fn main() -> ExitCode {
     let mut trials = Vec::new();
     for profile in suite.service.profiles.keys() {
         for case in suite.plan(profile) {
-            let name = if *profile == default { case.id.clone() } else { format!("{profile}/{}", case.id) };
+            let name = if *profile == default {
+                case.id.clone()
+            } else {
+                format!("{profile}/{}", case.id)
+            };
             let kind = if case.generated { "generated" } else { "spec" };
             let (suite, profile) = (suite.clone(), profile.clone());
             trials.push(Trial::test(name, move || run_trial(suite, profile, case)).with_kind(kind));

@@ -4,6 +4,7 @@
 mod common;
 mod lint;
 mod run;
+mod selftest;
 mod serve;
 mod usersig;
 
@@ -51,6 +52,8 @@ enum Command {
     Coverage(lint::CoverageArgs),
     /// Print a UserSig (TLSSigAPIv2).
     Usersig(usersig::UsersigArgs),
+    /// Run the suite against the emulator: faithful, details-differ, and once per fault.
+    Selftest(selftest::SelftestArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -61,6 +64,7 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint::execute_lint(args),
         Command::Coverage(args) => lint::execute_coverage(args),
         Command::Usersig(args) => usersig::execute(args),
+        Command::Selftest(args) => selftest::execute(args),
     };
     ExitCode::from(code)
 }
