@@ -1,6 +1,7 @@
 //! Flags, environment and defaults, resolved in that order (flags win). Secrets are read
 //! from the environment or a file and never printed, not even as `--help` defaults.
 
+mod cleanup;
 mod common;
 mod lint;
 mod run;
@@ -52,6 +53,8 @@ enum Command {
     Coverage(lint::CoverageArgs),
     /// Print a UserSig (TLSSigAPIv2).
     Usersig(usersig::UsersigArgs),
+    /// Tear down fixtures that earlier runs left on a target (from their ledger).
+    Cleanup(cleanup::CleanupArgs),
     /// Run the suite against the emulator: faithful, details-differ, and once per fault.
     Selftest(selftest::SelftestArgs),
 }
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Coverage(args) => lint::execute_coverage(args),
         Command::Usersig(args) => usersig::execute(args),
         Command::Selftest(args) => selftest::execute(args),
+        Command::Cleanup(args) => cleanup::execute(args),
     };
     ExitCode::from(code)
 }

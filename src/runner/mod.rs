@@ -2,6 +2,7 @@
 //! plain result data; it knows nothing about terminals or report formats.
 
 mod case;
+pub mod ledger;
 mod pacing;
 mod request;
 mod scope;
@@ -88,6 +89,7 @@ pub(crate) struct RunContext {
     pub run_id: String,
     pub run_prefix: String,
     pub interrupt: Interrupt,
+    pub ledger: Option<ledger::Ledger>,
 }
 
 /// Keeps the cases whose id, group or tags match any filter (all when there is none).
@@ -151,8 +153,26 @@ impl Runner {
                 signer,
                 pacer,
                 interrupt,
+                ledger: None,
             }),
         })
+    }
+
+    /// Records every fixture made on the target, so `cleanup` can remove what a killed run
+    /// left. Call before running anything.
+    pub fn with_ledger(mut self, ledger: ledger::Ledger) -> Self {
+        Arc::get_mut(&mut self.ctx)
+            .expect("the ledger is set before any case runs")
+            .ledger = Some(ledger);
+        self
+    }
+
+    /// Runs the teardown of a fixture an earlier run left behind; true when every step passed.
+    pub async fn remove_leftover(
+        &self,
+        entry: &ledger::LedgerEntry,
+    ) -> (bool, Vec<crate::result::StepReport>) {
+        case::remove_leftover(&self.ctx, entry).await
     }
 
     pub fn run_id(&self) -> &str {
