@@ -11,34 +11,48 @@ const REDACTED: &str = "<redacted>";
 /// Shell text that reproduces the request: comment lines (`# ...`) on making a UserSig and on
 /// anything inexact, then one `curl` line. `None` when no request was built.
 pub fn reproducer(request: &RequestRecord) -> Option<String> {
-    if request.url.is_empty() {
-        return None;
-    }
-    let url = with_placeholders(&request.url);
+    let curl = curl_command(request)?;
     let mut out = String::new();
-    if url.contains(&format!("usersig={USERSIG_PLACEHOLDER}")) {
-        let sdkappid = query_value(&url, "sdkappid").unwrap_or_else(|| "SDKAPPID".into());
-        let identifier = query_value(&url, "identifier").unwrap_or_else(|| "ADMIN".into());
-        out.push_str(&format!(
-            "# replace {USERSIG_PLACEHOLDER} with a UserSig: imconform usersig --sdkappid {} --identifier {} \
-             (reads the key from IMCONFORM_SECRET_KEY); a step that signs differently in its spec \
-             (usersig: ...) needs that sig instead\n",
-            shell_word(&sdkappid),
-            shell_word(&identifier)
-        ));
+    if let Some(note) = usersig_note(request) {
+        out.push_str(&format!("# {note}\n"));
     }
     if request.body.ends_with(" bytes in all]") && request.body.contains("… [") {
         out.push_str(
             "# the recorded body was cut at 64 KiB: this sends the cut body, not the original\n",
         );
     }
-    out.push_str(&format!(
+    out.push_str(&curl);
+    Some(out)
+}
+
+/// The `curl` line alone; `None` when no request was built.
+pub fn curl_command(request: &RequestRecord) -> Option<String> {
+    if request.url.is_empty() {
+        return None;
+    }
+    Some(format!(
         "curl -X {} {} -H 'Content-Type: application/json' --data-raw {}",
         shell_word(&request.method),
-        shell_quote(&url),
+        shell_quote(&with_placeholders(&request.url)),
         shell_quote(&request.body)
-    ));
-    Some(out)
+    ))
+}
+
+/// How to make the sig the command's placeholder stands for, when it has one.
+pub fn usersig_note(request: &RequestRecord) -> Option<String> {
+    let url = with_placeholders(&request.url);
+    if !url.contains(&format!("usersig={USERSIG_PLACEHOLDER}")) {
+        return None;
+    }
+    let sdkappid = query_value(&url, "sdkappid").unwrap_or_else(|| "SDKAPPID".into());
+    let identifier = query_value(&url, "identifier").unwrap_or_else(|| "ADMIN".into());
+    Some(format!(
+        "replace {USERSIG_PLACEHOLDER} with a UserSig: imconform usersig --sdkappid {} --identifier {} \
+         (reads the key from IMCONFORM_SECRET_KEY); a step that signs differently in its spec \
+         (usersig: ...) needs that sig instead",
+        shell_word(&sdkappid),
+        shell_word(&identifier)
+    ))
 }
 
 /// `k=<redacted>` becomes `k=<k>` in the query.

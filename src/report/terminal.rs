@@ -3,30 +3,36 @@
 
 use crate::result::{CaseReport, Outcome, RunReport, Totals};
 
-use super::detail::{bare_reason, case_reproducer, failed_step, known_text};
+use super::detail::{bare_reason, failed_step, known_text};
 use super::redact::{redacted_report, redacted_text};
+use super::reproducer::{curl_command, usersig_note};
 
 /// One line per non-passing case, in run order:
 /// `FAIL id — step N (call): reason (at file:line:column)`; harness errors say so; skips give
-/// their reason. A failure is followed by its `curl` reproducer, indented; known failures say
-/// which entry lists them, fixed cases that their entry is to go, and stale entries of the
-/// known-deviations list close the list. Empty when every case passed.
+/// their reason. A failure is followed by its `curl` reproducer, indented (how to make the
+/// sig it needs is said once, after the list); known failures say which entry lists them,
+/// fixed cases that their entry is to go, and stale entries of the known-deviations list close
+/// the list. Empty when every case passed.
 pub fn failure_lines(report: &RunReport) -> String {
     let report = redacted_report(report);
     let mut out = String::new();
+    let mut note = None;
     for case in report.cases.iter().filter(|c| c.outcome != Outcome::Pass) {
         out.push_str(&failure_line(case));
         out.push('\n');
         if case.outcome == Outcome::Fail
-            && let Some(repro) = case_reproducer(case)
+            && let Some(step) = failed_step(case)
+            && let Some(curl) = curl_command(&step.request)
         {
-            for line in repro.lines() {
-                out.push_str(&format!("    {line}\n"));
-            }
+            out.push_str(&format!("    reproduce: {curl}\n"));
+            note = note.or_else(|| usersig_note(&step.request));
         }
     }
     for stale in &report.stale_known {
         out.push_str(&format!("STALE {stale}\n"));
+    }
+    if let Some(note) = note {
+        out.push_str(&format!("(reproducers: {note})\n"));
     }
     redacted_text(out)
 }
@@ -98,10 +104,10 @@ mod tests {
             lines,
             [
                 "FAIL modify_group_attr::sets_an_attribute — step 1 (modify_group_attr): code: expected 0, got 10010 (at specs/endpoints/modify_group_attr.yaml:40:15)",
-                "    # replace <usersig> with a UserSig: imconform usersig --sdkappid 1400000000 --identifier admin (reads the key from IMCONFORM_SECRET_KEY); a step that signs differently in its spec (usersig: ...) needs that sig instead",
-                r#"    curl -X POST 'https://console.tim.qq.com/v4/group_open_http_svc/modify_group_attr?sdkappid=1400000000&identifier=admin&usersig=<usersig>&random=42&contenttype=json' -H 'Content-Type: application/json' --data-raw '{"GroupId":"@TGS#1","GroupAttr":[{"key":"a","value":"hello"}]}'"#,
+                r#"    reproduce: curl -X POST 'https://console.tim.qq.com/v4/group_open_http_svc/modify_group_attr?sdkappid=1400000000&identifier=admin&usersig=<usersig>&random=42&contenttype=json' -H 'Content-Type: application/json' --data-raw '{"GroupId":"@TGS#1","GroupAttr":[{"key":"a","value":"hello"}]}'"#,
                 "ERROR modify_group_attr::group_type.Private — harness error, not a verdict on the target: setup 1 (create_group): connection refused (at specs/endpoints/create_group.yaml:40:15)",
                 "SKIP modify_group_attr::community_attrs — feature `community_groups` is not enabled for the app",
+                "(reproducers: replace <usersig> with a UserSig: imconform usersig --sdkappid 1400000000 --identifier admin (reads the key from IMCONFORM_SECRET_KEY); a step that signs differently in its spec (usersig: ...) needs that sig instead)",
             ]
         );
     }
@@ -143,11 +149,10 @@ mod tests {
         assert!(lines.contains(&"KNOWN get_group_attr::unknown_group — step 1 (get_group_attr): code: expected 10010, got 10004 (at specs/endpoints/get_group_attr.yaml:40:15) — known deviation (code 10004; answers 10004 instead of 10010; https://example.com/issue/1) listed at known.yaml:2:3"), "{text}");
         assert!(lines.contains(&"FIXED create_group::fixed_now — listed as a known deviation at known.yaml:6:3 (code 10004) but passes now: remove the entry"), "{text}");
         assert_eq!(
-            lines.last(),
-            Some(
-                &"STALE known.yaml:9:3: known-deviations entry `case: gone::case` matches no case of this run (stale: remove or correct it)"
-            )
+            lines[lines.len() - 2],
+            "STALE known.yaml:9:3: known-deviations entry `case: gone::case` matches no case of this run (stale: remove or correct it)"
         );
+        assert!(lines[lines.len() - 1].starts_with("(reproducers: replace <usersig>"));
         // A known failure carries no reproducer on the terminal (the reports have it).
         let known_at = lines.iter().position(|l| l.starts_with("KNOWN")).unwrap();
         assert!(!lines[known_at + 1].starts_with("    "));
