@@ -109,8 +109,13 @@ pub fn parse_known(file: &str, text: &str, code_field: &str) -> Result<KnownList
                 Some(pos) => message[..pos].to_owned(),
                 None => message,
             };
+            let hint = if message.starts_with("invalid type") {
+                " (the file is a list of entries with `case:` or `endpoint:`, and `expect:`)"
+            } else {
+                ""
+            };
             return Err(KnownError::Invalid(vec![format!(
-                "{file}:{line}:{column}: {message} (expected a list of entries with `case:` or `endpoint:`, and `expect:`)"
+                "{file}:{line}:{column}: {message}{hint}"
             )]));
         }
     };

@@ -13,8 +13,9 @@ pub fn apply_required(report: &mut RunReport, required: &[String]) {
             continue;
         }
         let reason = case.reason.take().unwrap_or_default();
+        // Appended, so the step label the reason starts with stays in front.
         case.reason = Some(format!(
-            "feature `{feature}` is required (--require {feature}) but the target does not enable it: {reason}"
+            "{reason}; the run requires it (--require {feature})"
         ));
         case.outcome = Outcome::Fail;
     }
@@ -63,11 +64,8 @@ mod tests {
         let outcomes: Vec<Outcome> = report.cases.iter().map(|c| c.outcome).collect();
         assert_eq!(outcomes, [Outcome::Fail, Outcome::Skip, Outcome::Skip]);
         assert!(
-            report.cases[0]
-                .reason
-                .as_deref()
-                .unwrap()
-                .starts_with("feature `push_service` is required (--require push_service) but the target does not enable it: step 1 (get_attr): ")
+            report.cases[0].reason.as_deref().unwrap()
+                == "step 1 (get_attr): feature `push_service` is not enabled on the target (code 90045); the run requires it (--require push_service)"
         );
     }
 }
