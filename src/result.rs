@@ -16,6 +16,10 @@ pub struct RunReport {
     pub duration_ms: u64,
     pub interrupted: bool,
     pub cases: Vec<CaseReport>,
+    /// Known-deviations entries that matched no case of the run (`file:line:column: ...`):
+    /// stale entries to remove from the list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stale_known: Vec<String>,
 }
 
 impl RunReport {
@@ -27,6 +31,8 @@ impl RunReport {
                 Outcome::Fail => t.failed += 1,
                 Outcome::Error => t.errors += 1,
                 Outcome::Skip => t.skipped += 1,
+                Outcome::Known => t.known += 1,
+                Outcome::Fixed => t.fixed += 1,
             }
         }
         t
@@ -39,6 +45,12 @@ pub struct Totals {
     pub failed: usize,
     pub errors: usize,
     pub skipped: usize,
+    /// Failures listed as known deviations (`--known`).
+    #[serde(default)]
+    pub known: usize,
+    /// Listed deviations that pass now.
+    #[serde(default)]
+    pub fixed: usize,
 }
 
 /// How a case ended.
@@ -53,6 +65,25 @@ pub enum Outcome {
     Error,
     /// Not run, with a reason.
     Skip,
+    /// Failed, and listed as a known deviation of the target (`--known`): does not fail the gate.
+    Known,
+    /// Listed as a known deviation, but passed: the entry is to be removed. Does not fail the
+    /// gate; every report lists it apart from the passes.
+    Fixed,
+}
+
+impl Outcome {
+    /// `pass`, `fail`, `error`, `skip`, `known`, `fixed`: as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Error => "error",
+            Outcome::Skip => "skip",
+            Outcome::Known => "known",
+            Outcome::Fixed => "fixed",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -72,6 +103,28 @@ pub struct CaseReport {
     pub steps: Vec<StepReport>,
     /// Problems while tearing down fixtures: reported, never a failure of the case.
     pub teardown_warnings: Vec<String>,
+    /// The optional feature (service `features:`) the target lacks: set when the case was
+    /// skipped for it, or failed under `--require`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature: Option<String>,
+    /// The known-deviations entry that lists this case, when one does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<KnownMark>,
+}
+
+/// Which known-deviations entry matched a case, as reports show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownMark {
+    /// `case get_group_attr::*` or `endpoint set_attr`.
+    pub entry: String,
+    /// `file:line:column` of the entry.
+    pub location: String,
+    /// The known wrong behaviour: `code 10004` or free text.
+    pub expect: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// Which part of a case a step belongs to.

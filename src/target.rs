@@ -57,6 +57,16 @@ impl ActiveTarget {
                 if config.details_differ {
                     label.push_str(", details differ");
                 }
+                let mut off = Vec::new();
+                if !config.features.community_groups {
+                    off.push("community_groups");
+                }
+                if !config.features.push_service {
+                    off.push("push_service");
+                }
+                if !off.is_empty() {
+                    label.push_str(&format!(", features off: {}", off.join(", ")));
+                }
                 Ok(ActiveTarget {
                     base_url,
                     label,

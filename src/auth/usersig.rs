@@ -245,6 +245,10 @@ pub fn verify_hmac(doc: &SigDocument, key: &SecretKey) -> Result<(), VerifyError
     mac.verify_slice(&carried).map_err(|_| VerifyError::BadHmac)
 }
 
+/// The placeholder reproducers put where a UserSig goes: never a secret (`<` is outside the
+/// UserSig alphabet), so redaction leaves it in place.
+pub const USERSIG_PLACEHOLDER: &str = "<usersig>";
+
 /// Replaces every usersig value in a URL query (`usersig=...`) with a placeholder.
 pub fn redact_in_text(text: &str) -> String {
     const MARK: &str = "usersig=";
@@ -258,7 +262,9 @@ pub fn redact_in_text(text: &str) -> String {
         let end = tail
             .find(|c: char| "&#\"'\\".contains(c) || c.is_whitespace())
             .unwrap_or(tail.len());
-        if end > 0 {
+        if &tail[..end] == USERSIG_PLACEHOLDER {
+            out.push_str(USERSIG_PLACEHOLDER);
+        } else if end > 0 {
             out.push_str("<redacted>");
         }
         rest = &tail[end..];
@@ -383,6 +389,10 @@ mod tests {
         );
         assert_eq!(redact_in_text("x USERSIG=abc y"), "x USERSIG=<redacted> y");
         assert_eq!(redact_in_text("usersig=&a=1"), "usersig=&a=1");
+        assert_eq!(
+            redact_in_text("a?usersig=<usersig>&b usersig=<usersig>x"),
+            "a?usersig=<usersig>&b usersig=<redacted>"
+        );
         // A URL inside a JSON string keeps its escaped closing quote.
         assert_eq!(
             redact_in_text(r#"{"u":"x?usersig=abc\"}"#),

@@ -13,13 +13,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Exit codes, documented in the README.
+/// Exit codes, documented in `docs/exit-codes.md`.
 pub mod exit {
-    /// Every selected case passed (or the command succeeded).
+    /// Every selected case passed, was skipped, or failed as a listed known deviation (or the
+    /// command succeeded).
     pub const OK: u8 = 0;
     /// The target broke the contract in at least one case.
     pub const CONTRACT_FAILURE: u8 = 1;
-    /// The spec files are invalid (lint errors).
+    /// The spec files (or the `--known` list) are invalid: `file:line:column: reason`.
     pub const BAD_SPEC: u8 = 2;
     /// The harness or the transport failed (target unreachable, fixture not made) and no
     /// case failed the contract.
@@ -60,7 +61,18 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Not `Cli::parse()`: clap exits 2 on bad flags, which is `BAD_SPEC` here.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
+        }
+    };
     let code = match cli.command {
         Command::Run(args) => run::execute(args),
         Command::Serve(args) => serve::execute(args),

@@ -12,6 +12,8 @@ use imconform::emulator::{
     DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault,
 };
 use imconform::http::HttpSettings;
+use imconform::known::{KnownList, apply_known, classify_case, load_known};
+use imconform::require::apply_required;
 use imconform::result::{CaseReport, Outcome, RunReport};
 use imconform::runner::ledger::Ledger;
 use imconform::runner::{Interrupt, RunConfig, RunObserver, Runner, select};
@@ -81,6 +83,20 @@ pub struct RunArgs {
         default_value = ".imconform/ledger.jsonl"
     )]
     ledger: PathBuf,
+    /// Embedded emulator only: switch the Community groups feature off (creating one answers 11000).
+    #[arg(long)]
+    emulator_no_community: bool,
+    /// Embedded emulator only: switch the push service off (push APIs answer 90045).
+    #[arg(long)]
+    emulator_no_push: bool,
+    /// Fail, instead of skip, the cases needing this optional feature when the target lacks it
+    /// (repeatable; the service file's `features:`, e.g. community_groups, push_service).
+    #[arg(long, value_name = "FEATURE")]
+    require: Vec<String>,
+    /// A known-deviations list (YAML): listed failures are reported as known and do not fail the
+    /// run; listed cases that pass are reported as fixed.
+    #[arg(long, value_name = "FILE")]
+    known: Option<PathBuf>,
     /// Print every case as it finishes.
     #[arg(long, short)]
     verbose: bool,
@@ -142,6 +158,26 @@ pub fn execute(args: RunArgs) -> u8 {
         ));
         return exit::USAGE;
     }
+    for feature in &args.require {
+        if !suite.service.features.contains_key(feature) {
+            let known: Vec<&str> = suite.service.features.keys().map(String::as_str).collect();
+            eprint_error(format!(
+                "--require: unknown feature {feature:?} (the service declares {})",
+                known.join(", ")
+            ));
+            return exit::USAGE;
+        }
+    }
+    let known = match &args.known {
+        None => None,
+        Some(path) => match load_known(path, &suite.service.envelope.code_field) {
+            Ok(list) => Some(list),
+            Err(e) => {
+                eprintln!("{e}");
+                return exit::BAD_SPEC;
+            }
+        },
+    };
     let cases = select(suite.plan(&profile), &args.filter);
     if args.list {
         for c in &cases {
@@ -164,9 +200,13 @@ pub fn execute(args: RunArgs) -> u8 {
     let sdkappid = args.app.sdkappid.unwrap_or(DEFAULT_SDKAPPID);
     let target = match &args.target {
         Some(url) => {
-            if !args.fault.is_empty() || args.details_differ {
+            if !args.fault.is_empty()
+                || args.details_differ
+                || args.emulator_no_community
+                || args.emulator_no_push
+            {
                 eprint_error(
-                    "--fault and --details-differ apply to the embedded emulator only (drop --target)",
+                    "--fault, --details-differ and --emulator-* apply to the embedded emulator only (drop --target)",
                 );
                 return exit::USAGE;
             }
@@ -183,7 +223,7 @@ pub fn execute(args: RunArgs) -> u8 {
                     }
                 }
             }
-            TargetSpec::Embedded(EmulatorConfig {
+            let mut config = EmulatorConfig {
                 sdkappid,
                 key: key
                     .clone()
@@ -193,7 +233,10 @@ pub fn execute(args: RunArgs) -> u8 {
                 faults,
                 details_differ: args.details_differ,
                 ..EmulatorConfig::default()
-            })
+            };
+            config.features.community_groups = !args.emulator_no_community;
+            config.features.push_service = !args.emulator_no_push;
+            TargetSpec::Embedded(config)
         }
     };
     let credentials = match (&args.usersig, key, &target) {
@@ -270,16 +313,64 @@ pub fn execute(args: RunArgs) -> u8 {
             }
         }
         eprintln!("imconform: {} cases against {}", cases.len(), active.label);
-        let observer = Arc::new(Progress::new(cases.len() as u64, args.verbose));
-        let report = runner.run(cases, observer.clone()).await;
+        let verdicts = Arc::new(Verdicts {
+            required: args.require.clone(),
+            known,
+        });
+        let observer = Arc::new(Progress::new(
+            cases.len() as u64,
+            args.verbose,
+            verdicts.clone(),
+        ));
+        let mut report = runner.run(cases, observer.clone()).await;
         observer.finish();
         active.stop().await;
-        finish(&report, &reports)
+        verdicts.apply(&mut report);
+        finish(&report, &reports, args.known.as_deref())
     })
 }
 
+/// What turns the runner's outcomes into the final ones: `--require` first, then `--known`.
+struct Verdicts {
+    required: Vec<String>,
+    known: Option<KnownList>,
+}
+
+impl Verdicts {
+    fn apply(&self, report: &mut RunReport) {
+        apply_required(report, &self.required);
+        if let Some(known) = &self.known {
+            apply_known(report, known);
+        }
+    }
+
+    /// The same for one case, for progress lines (no stale bookkeeping).
+    fn apply_case(&self, case: &CaseReport) -> CaseReport {
+        let mut one = RunReport {
+            target: String::new(),
+            profile: String::new(),
+            run_id: String::new(),
+            started_at: String::new(),
+            duration_ms: 0,
+            interrupted: false,
+            cases: vec![case.clone()],
+            stale_known: Vec::new(),
+        };
+        apply_required(&mut one, &self.required);
+        let mut case = one.cases.pop().expect("one case in, one out");
+        if let Some(known) = &self.known {
+            classify_case(&mut case, known);
+        }
+        case
+    }
+}
+
 /// Prints the failures and the closing line, writes the reports, picks the exit code.
-fn finish(report: &RunReport, reports: &[(ReportFormat, PathBuf)]) -> u8 {
+fn finish(
+    report: &RunReport,
+    reports: &[(ReportFormat, PathBuf)],
+    known_file: Option<&std::path::Path>,
+) -> u8 {
     let failures = imconform::report::failure_lines(report);
     if !failures.is_empty() {
         print!("{failures}");
@@ -289,6 +380,27 @@ fn finish(report: &RunReport, reports: &[(ReportFormat, PathBuf)]) -> u8 {
     }
     let totals = report.totals();
     println!("{}", imconform::report::summary_line(&totals));
+    if let Some(file) = known_file {
+        if totals.fixed > 0 {
+            eprintln!(
+                "imconform: {} case(s) listed in {} pass now (FIXED above): remove their entries",
+                totals.fixed,
+                file.display()
+            );
+        }
+        if !report.stale_known.is_empty() {
+            eprintln!(
+                "imconform: {} stale entr{} in {} (STALE above)",
+                report.stale_known.len(),
+                if report.stale_known.len() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                },
+                file.display()
+            );
+        }
+    }
     let mut code = if report.interrupted {
         exit::INTERRUPTED
     } else if totals.failed > 0 {
@@ -325,16 +437,21 @@ fn finish(report: &RunReport, reports: &[(ReportFormat, PathBuf)]) -> u8 {
 struct Progress {
     bar: ProgressBar,
     verbose: bool,
+    verdicts: Arc<Verdicts>,
 }
 
 impl Progress {
-    fn new(total: u64, verbose: bool) -> Self {
+    fn new(total: u64, verbose: bool, verdicts: Arc<Verdicts>) -> Self {
         let bar = ProgressBar::new(total);
         bar.set_style(
             ProgressStyle::with_template("{bar:30} {pos}/{len} cases {elapsed} {msg}")
                 .expect("a valid template"),
         );
-        Self { bar, verbose }
+        Self {
+            bar,
+            verbose,
+            verdicts,
+        }
     }
 
     fn finish(&self) {
@@ -345,8 +462,9 @@ impl Progress {
 impl RunObserver for Progress {
     fn case_finished(&self, case: &CaseReport) {
         self.bar.inc(1);
+        let case = self.verdicts.apply_case(case);
         if self.verbose || case.outcome == Outcome::Fail {
-            self.bar.println(imconform::report::case_line(case));
+            self.bar.println(imconform::report::case_line(&case));
         }
     }
 }

@@ -1,6 +1,8 @@
 //! What a failing step looked like, as plain text: shared by the JUnit and Markdown reports.
 
-use crate::result::{CaseReport, StepReport};
+use crate::result::{CaseReport, KnownMark, Outcome, StepReport};
+
+use super::reproducer::reproducer;
 
 /// The step a non-passing case is reported at: the first one that did not pass.
 pub(crate) fn failed_step(case: &CaseReport) -> Option<&StepReport> {
@@ -56,4 +58,24 @@ pub(crate) fn step_detail(step: &StepReport) -> String {
         }
     }
     out.trim_end().to_owned()
+}
+
+/// For a failure (or a known one): the `curl` reproducer of the step that failed.
+pub(crate) fn case_reproducer(case: &CaseReport) -> Option<String> {
+    if !matches!(case.outcome, Outcome::Fail | Outcome::Known) {
+        return None;
+    }
+    reproducer(&failed_step(case)?.request)
+}
+
+/// `known deviation (code 10004; note; link) listed at known.yaml:2:3`.
+pub(crate) fn known_text(mark: &KnownMark) -> String {
+    let mut parts = vec![mark.expect.clone()];
+    parts.extend(mark.note.clone());
+    parts.extend(mark.link.clone());
+    format!(
+        "known deviation ({}) listed at {}",
+        parts.join("; "),
+        mark.location
+    )
 }

@@ -1,5 +1,7 @@
 //! JUnit XML for CI: one test suite per group (endpoint), one test case per case. A broken
-//! contract is a `failure`, a harness problem an `error`, so CI tells the two apart.
+//! contract is a `failure`, a harness problem an `error`, so CI tells the two apart. A known
+//! deviation is `skipped` with type `known-deviation` (like an expected failure), a fixed one a
+//! success with `FIXED` in its output; both carry an `imconform.outcome` property.
 
 use std::time::Duration;
 
@@ -8,7 +10,7 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 
 use crate::result::{CaseReport, Outcome, RunReport};
 
-use super::detail::{bare_reason, failed_step, step_detail};
+use super::detail::{bare_reason, case_reproducer, failed_step, known_text, step_detail};
 use super::redact::{redacted_report, redacted_text};
 
 #[derive(Debug, thiserror::Error)]
@@ -52,14 +54,39 @@ fn test_case(case: &CaseReport) -> TestCase {
             s.set_message(message.as_str());
             s
         }
+        Outcome::Known => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(format!("known deviation: {message}"))
+                .set_type("known-deviation");
+            s
+        }
+        Outcome::Fixed => TestCaseStatus::success(),
     };
-    if matches!(case.outcome, Outcome::Fail | Outcome::Error) {
-        let detail = step.map(step_detail).unwrap_or_default();
-        status.set_description(format!("{}\n\n{detail}", case.location).trim_end());
+    if matches!(
+        case.outcome,
+        Outcome::Fail | Outcome::Error | Outcome::Known
+    ) {
+        let mut text = case.location.clone();
+        if let Some(mark) = &case.known {
+            text.push_str(&format!("\n{}", known_text(mark)));
+        }
+        if let Some(step) = step {
+            text.push_str(&format!("\n\n{}", step_detail(step)));
+        }
+        if let Some(repro) = case_reproducer(case) {
+            text.push_str(&format!("\n\nreproduce:\n{repro}"));
+        }
+        status.set_description(text.trim_end());
     }
     let mut test = TestCase::new(case.name.as_str(), status);
     test.set_classname(case.group.as_str());
     test.set_time(Duration::from_millis(case.duration_ms));
+    if matches!(case.outcome, Outcome::Known | Outcome::Fixed) {
+        test.add_property(Property::new("imconform.outcome", case.outcome.as_str()));
+    }
+    if case.outcome == Outcome::Fixed {
+        test.set_system_out(format!("FIXED: {message}"));
+    }
     if !case.teardown_warnings.is_empty() {
         test.set_system_err(case.teardown_warnings.join("\n"));
     }
@@ -75,7 +102,7 @@ fn non_success(kind: NonSuccessKind, ty: &str, message: &str) -> TestCaseStatus 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::sample::{assert_no_secret, sample_report};
+    use crate::report::sample::{assert_no_secret, sample_report, sample_report_with_known};
 
     #[test]
     fn junit_has_a_suite_per_group_and_each_outcome() {
@@ -104,5 +131,22 @@ mod tests {
         assert!(xml.contains("request: POST https://console.tim.qq.com/v4/"));
         assert!(xml.contains("usersig=&lt;redacted&gt;&amp;random=42"));
         assert!(xml.contains("+  &quot;ErrorCode&quot;: 10010"));
+        // ... and the reproducer, with a placeholder for the sig.
+        assert!(xml.contains("reproduce:\n# replace &lt;usersig&gt; with a UserSig: imconform usersig --sdkappid 1400000000 --identifier admin"), "{xml}");
+        assert!(xml.contains("curl -X POST &apos;https://console.tim.qq.com/v4/group_open_http_svc/modify_group_attr?sdkappid=1400000000&amp;identifier=admin&amp;usersig=&lt;usersig&gt;&amp;random=42"), "{xml}");
+    }
+
+    #[test]
+    fn junit_tells_known_and_fixed_apart() {
+        let xml = to_junit(&sample_report_with_known()).unwrap();
+        assert_no_secret(&xml);
+        assert!(xml.contains(
+            r#"<skipped message="known deviation: step 1 (get_group_attr): code: expected 10010, got 10004" type="known-deviation">"#
+        ), "{xml}");
+        assert!(xml.contains("known deviation (code 10004; answers 10004 instead of 10010; https://example.com/issue/1) listed at known.yaml:2:3"));
+        assert!(xml.contains(r#"<property name="imconform.outcome" value="known"/>"#));
+        assert!(xml.contains(r#"<property name="imconform.outcome" value="fixed"/>"#));
+        assert!(xml.contains("<system-out>FIXED: listed as a known deviation at known.yaml:6:3 (code 10004) but passes now: remove the entry</system-out>"), "{xml}");
+        assert!(xml.contains("usersig=&lt;usersig&gt;"));
     }
 }

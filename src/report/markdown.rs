@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 
 use crate::result::{CaseReport, Outcome, RunReport, Totals};
 
-use super::detail::{bare_reason, failed_step, step_detail};
+use super::detail::{bare_reason, case_reproducer, failed_step, known_text, step_detail};
 use super::redact::{redacted_report, redacted_text};
 use super::terminal::summary_line;
 
@@ -14,10 +14,10 @@ pub fn to_markdown(report: &RunReport) -> String {
     let report = redacted_report(report);
     let totals = report.totals();
     let mut out = String::new();
-    let verdict = if totals.failed + totals.errors == 0 {
-        "conformant"
-    } else {
-        "not conformant"
+    let verdict = match (totals.failed + totals.errors == 0, totals.known > 0) {
+        (true, false) => "conformant",
+        (true, true) => "conformant but for known deviations",
+        (false, _) => "not conformant",
     };
     out.push_str(&format!(
         "## imconform: {verdict} — {}\n\n",
@@ -47,6 +47,37 @@ pub fn to_markdown(report: &RunReport) -> String {
             out.push_str(&failing_case(case));
         }
     }
+    let fixed: Vec<&CaseReport> = report
+        .cases
+        .iter()
+        .filter(|c| c.outcome == Outcome::Fixed)
+        .collect();
+    if !fixed.is_empty() {
+        out.push_str(
+            "\n### Fixed: listed as known deviations, passing now (remove the entries)\n\n",
+        );
+        for case in fixed {
+            let reason = case.reason.as_deref().unwrap_or("passes now");
+            out.push_str(&format!("- **FIXED** `{}` — {}\n", case.id, escape(reason)));
+        }
+    }
+    if !report.stale_known.is_empty() {
+        out.push_str("\n### Stale known-deviations entries\n\n");
+        for stale in &report.stale_known {
+            out.push_str(&format!("- {}\n", escape(stale)));
+        }
+    }
+    let known: Vec<&CaseReport> = report
+        .cases
+        .iter()
+        .filter(|c| c.outcome == Outcome::Known)
+        .collect();
+    if !known.is_empty() {
+        out.push_str("\n### Known deviations (failing as listed)\n\n");
+        for case in known {
+            out.push_str(&failing_case(case));
+        }
+    }
     let skipped: Vec<&CaseReport> = report
         .cases
         .iter()
@@ -71,16 +102,30 @@ fn outcome_table(report: &RunReport) -> String {
             Outcome::Fail => t.failed += 1,
             Outcome::Error => t.errors += 1,
             Outcome::Skip => t.skipped += 1,
+            Outcome::Known => t.known += 1,
+            Outcome::Fixed => t.fixed += 1,
         }
     }
-    let mut out = String::from(
-        "| endpoint | passed | failed | errors | skipped |\n|---|---:|---:|---:|---:|\n",
-    );
+    // The known and fixed columns appear only in runs with a known-deviations list at work.
+    let listed = by_group.values().any(|t| t.known + t.fixed > 0);
+    let mut out = if listed {
+        String::from(
+            "| endpoint | passed | failed | errors | skipped | known | fixed |\n|---|---:|---:|---:|---:|---:|---:|\n",
+        )
+    } else {
+        String::from(
+            "| endpoint | passed | failed | errors | skipped |\n|---|---:|---:|---:|---:|\n",
+        )
+    };
     for (group, t) in by_group {
         out.push_str(&format!(
-            "| `{group}` | {} | {} | {} | {} |\n",
+            "| `{group}` | {} | {} | {} | {} |",
             t.passed, t.failed, t.errors, t.skipped
         ));
+        if listed {
+            out.push_str(&format!(" {} | {} |", t.known, t.fixed));
+        }
+        out.push('\n');
     }
     out
 }
@@ -90,11 +135,18 @@ fn failing_case(case: &CaseReport) -> String {
     let reason = bare_reason(case, step);
     let kind = match case.outcome {
         Outcome::Error => "ERROR (harness)",
+        Outcome::Known => "KNOWN",
         _ => "FAIL",
     };
     let label = step.map(|s| format!("{}: ", s.label())).unwrap_or_default();
+    let known = case
+        .known
+        .as_ref()
+        .filter(|_| case.outcome == Outcome::Known)
+        .map(|m| format!(" — {}", escape(&known_text(m))))
+        .unwrap_or_default();
     let mut out = format!(
-        "- **{kind}** `{}` — {}{} (`{}`)\n",
+        "- **{kind}** `{}` — {}{} (`{}`){known}\n",
         case.id,
         escape(&label),
         escape(&reason),
@@ -106,6 +158,13 @@ fn failing_case(case: &CaseReport) -> String {
         out.push_str(&format!(
             "  <details><summary>request, response and diff</summary>\n\n  {fence}diff\n{}\n  {fence}\n  </details>\n\n",
             indent(&detail),
+        ));
+    }
+    if let Some(repro) = case_reproducer(case) {
+        let fence = fence_for(&repro);
+        out.push_str(&format!(
+            "  <details><summary>reproduce with curl</summary>\n\n  {fence}sh\n{}\n  {fence}\n  </details>\n\n",
+            indent(&repro),
         ));
     }
     out
@@ -134,7 +193,7 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::sample::{assert_no_secret, sample_report};
+    use crate::report::sample::{assert_no_secret, sample_report, sample_report_with_known};
 
     #[test]
     fn markdown_summarises_totals_table_and_failures() {
@@ -155,6 +214,41 @@ mod tests {
         ));
         assert!(md.contains("<details>"));
         assert!(md.contains("  +  \"ErrorCode\": 10010"));
+        assert!(md.contains("<summary>reproduce with curl</summary>"));
+        assert!(md.contains("  curl -X POST 'https://console.tim.qq.com/v4/group_open_http_svc/modify_group_attr?sdkappid=1400000000&identifier=admin&usersig=<usersig>&random=42&contenttype=json' -H 'Content-Type: application/json' --data-raw '{\"GroupId\""));
+        // No known-deviations list: no known or fixed columns, sections or stale list.
+        assert!(
+            !md.contains("| known |") && !md.contains("### Known") && !md.contains("### Fixed")
+        );
+    }
+
+    #[test]
+    fn markdown_lists_known_fixed_and_stale_apart() {
+        let md = to_markdown(&sample_report_with_known());
+        assert_no_secret(&md);
+        assert!(md.starts_with(
+            "## imconform: not conformant — 1 passed, 1 failed, 1 skipped, 1 known, 1 fixed, 1 errors\n"
+        ), "{md}");
+        assert!(md.contains("| endpoint | passed | failed | errors | skipped | known | fixed |"));
+        assert!(md.contains("| `get_group_attr` | 0 | 0 | 0 | 0 | 1 | 0 |"));
+        assert!(md.contains("| `create_group` | 1 | 0 | 0 | 0 | 0 | 1 |"));
+        assert!(md.contains("### Fixed: listed as known deviations, passing now (remove the entries)\n\n- **FIXED** `create_group::fixed_now` — listed as a known deviation at known.yaml:6:3"));
+        assert!(md.contains("### Stale known-deviations entries\n\n- known.yaml:9:3: known-deviations entry `case: gone::case` matches no case"));
+        assert!(md.contains("### Known deviations (failing as listed)\n\n- **KNOWN** `get_group_attr::unknown_group` — step 1 (get_group_attr): code: expected 10010, got 10004 (`specs/endpoints/get_group_attr.yaml:30:11`) — known deviation (code 10004; answers 10004 instead of 10010; https://example.com/issue/1) listed at known.yaml:2:3"), "{md}");
+        let known_section = md.split("### Known deviations").nth(1).unwrap();
+        assert!(known_section.contains("usersig=<usersig>"));
+    }
+
+    #[test]
+    fn known_deviations_alone_leave_the_run_conformant() {
+        let mut report = sample_report_with_known();
+        report
+            .cases
+            .retain(|c| matches!(c.outcome, Outcome::Pass | Outcome::Known));
+        let md = to_markdown(&report);
+        assert!(md.starts_with(
+            "## imconform: conformant but for known deviations — 1 passed, 0 failed, 0 skipped, 1 known\n"
+        ), "{md}");
     }
 
     #[test]

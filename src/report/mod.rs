@@ -6,6 +6,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 mod redact;
+pub mod reproducer;
 #[cfg(test)]
 mod sample;
 pub mod terminal;
@@ -13,4 +14,5 @@ pub mod terminal;
 pub use json::to_json;
 pub use junit::{JunitError, to_junit};
 pub use markdown::to_markdown;
+pub use reproducer::reproducer;
 pub use terminal::{case_detail, case_line, failure_lines, summary_line};

@@ -54,6 +54,8 @@ fn case(group: &str, name: &str, outcome: Outcome, reason: Option<&str>) -> Case
         duration_ms: 40,
         steps: Vec::new(),
         teardown_warnings: Vec::new(),
+        feature: None,
+        known: None,
     }
 }
 
@@ -120,7 +122,54 @@ pub(crate) fn sample_report() -> RunReport {
         duration_ms: 1234,
         interrupted: false,
         cases: vec![pass, fail, error, skip],
+        stale_known: Vec::new(),
     }
+}
+
+/// The known-deviations list `sample_report_with_known` applies.
+pub(crate) const SAMPLE_KNOWN: &str = "\
+# deviations of the sample target
+- case: get_group_attr::unknown_group
+  expect: 10004
+  note: answers 10004 instead of 10010
+  link: https://example.com/issue/1
+- case: create_group::fixed_now
+  expect: 10004
+  note: fixed upstream
+- case: gone::case
+  expect: a case that was renamed
+";
+
+/// `sample_report` plus a known failure and a fixed case, with `SAMPLE_KNOWN` applied (which
+/// also leaves one stale entry).
+pub(crate) fn sample_report_with_known() -> RunReport {
+    let mut report = sample_report();
+    let mut known = case(
+        "get_group_attr",
+        "unknown_group",
+        Outcome::Fail,
+        Some("step 1 (get_group_attr): code: expected 10010, got 10004"),
+    );
+    known.steps.push(step(
+        "get_group_attr",
+        vec![
+            CheckReport::pass("envelope"),
+            CheckReport::fail("code", "expected 10010, got 10004"),
+        ],
+        r#"{"ActionStatus":"FAIL","ErrorCode":10004,"ErrorInfo":"bad group"}"#,
+    ));
+    let mut fixed = case("create_group", "fixed_now", Outcome::Pass, None);
+    fixed.steps.push(step(
+        "create_group",
+        vec![CheckReport::pass("envelope"), CheckReport::pass("code")],
+        r#"{"ActionStatus":"OK","ErrorCode":0,"GroupId":"@TGS#2"}"#,
+    ));
+    report.cases.push(known);
+    report.cases.push(fixed);
+    let list = crate::known::parse_known("known.yaml", SAMPLE_KNOWN, "ErrorCode")
+        .expect("the sample list parses");
+    crate::known::apply_known(&mut report, &list);
+    report
 }
 
 /// Neither the sig nor the key may appear in any report.

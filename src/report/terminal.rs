@@ -3,18 +3,36 @@
 
 use crate::result::{CaseReport, Outcome, RunReport, Totals};
 
-use super::detail::{bare_reason, failed_step};
+use super::detail::{bare_reason, failed_step, known_text};
 use super::redact::{redacted_report, redacted_text};
+use super::reproducer::{curl_command, usersig_note};
 
 /// One line per non-passing case, in run order:
 /// `FAIL id — step N (call): reason (at file:line:column)`; harness errors say so; skips give
-/// their reason. Empty when every case passed.
+/// their reason. A failure is followed by its `curl` reproducer, indented (how to make the
+/// sig it needs is said once, after the list); known failures say which entry lists them,
+/// fixed cases that their entry is to go, and stale entries of the known-deviations list close
+/// the list. Empty when every case passed.
 pub fn failure_lines(report: &RunReport) -> String {
     let report = redacted_report(report);
     let mut out = String::new();
+    let mut note = None;
     for case in report.cases.iter().filter(|c| c.outcome != Outcome::Pass) {
         out.push_str(&failure_line(case));
         out.push('\n');
+        if case.outcome == Outcome::Fail
+            && let Some(step) = failed_step(case)
+            && let Some(curl) = curl_command(&step.request)
+        {
+            out.push_str(&format!("    reproduce: {curl}\n"));
+            note = note.or_else(|| usersig_note(&step.request));
+        }
+    }
+    for stale in &report.stale_known {
+        out.push_str(&format!("STALE {stale}\n"));
+    }
+    if let Some(note) = note {
+        out.push_str(&format!("(reproducers: {note})\n"));
     }
     redacted_text(out)
 }
@@ -32,6 +50,11 @@ fn failure_line(case: &CaseReport) -> String {
         ),
         Outcome::Skip => format!("SKIP {} — {reason}", case.id),
         Outcome::Pass => format!("PASS {}", case.id),
+        Outcome::Known => {
+            let known = case.known.as_ref().map(known_text).unwrap_or_default();
+            format!("KNOWN {} — {label}{reason} (at {at}) — {known}", case.id)
+        }
+        Outcome::Fixed => format!("FIXED {} — {reason}", case.id),
     }
 }
 
@@ -46,6 +69,7 @@ pub fn case_detail(case: &CaseReport) -> String {
         duration_ms: 0,
         interrupted: false,
         cases: vec![case.clone()],
+        stale_known: Vec::new(),
     };
     let report = redacted_report(&report);
     let case = &report.cases[0];
@@ -60,12 +84,19 @@ pub fn case_detail(case: &CaseReport) -> String {
     redacted_text(out)
 }
 
-/// `3 passed, 1 failed, 0 skipped`, with `, N errors` appended only when there are any.
+/// `3 passed, 1 failed, 0 skipped`, with `, N known`, `, N fixed` and `, N errors` appended
+/// (in that order) only when there are any.
 pub fn summary_line(totals: &Totals) -> String {
     let mut line = format!(
         "{} passed, {} failed, {} skipped",
         totals.passed, totals.failed, totals.skipped
     );
+    if totals.known > 0 {
+        line.push_str(&format!(", {} known", totals.known));
+    }
+    if totals.fixed > 0 {
+        line.push_str(&format!(", {} fixed", totals.fixed));
+    }
     if totals.errors > 0 {
         line.push_str(&format!(", {} errors", totals.errors));
     }
@@ -79,6 +110,8 @@ pub fn case_line(case: &CaseReport) -> String {
         Outcome::Fail => "FAIL",
         Outcome::Error => "ERROR",
         Outcome::Skip => "skip",
+        Outcome::Known => "KNOWN",
+        Outcome::Fixed => "FIXED",
     };
     redacted_text(format!("{status:<5} {} ({} ms)", case.id, case.duration_ms))
 }
@@ -86,7 +119,7 @@ pub fn case_line(case: &CaseReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::sample::{assert_no_secret, sample_report};
+    use crate::report::sample::{assert_no_secret, sample_report, sample_report_with_known};
 
     #[test]
     fn failure_lines_show_each_outcome_with_step_and_location() {
@@ -97,8 +130,10 @@ mod tests {
             lines,
             [
                 "FAIL modify_group_attr::sets_an_attribute — step 1 (modify_group_attr): code: expected 0, got 10010 (at specs/endpoints/modify_group_attr.yaml:40:15)",
+                r#"    reproduce: curl -X POST 'https://console.tim.qq.com/v4/group_open_http_svc/modify_group_attr?sdkappid=1400000000&identifier=admin&usersig=<usersig>&random=42&contenttype=json' -H 'Content-Type: application/json' --data-raw '{"GroupId":"@TGS#1","GroupAttr":[{"key":"a","value":"hello"}]}'"#,
                 "ERROR modify_group_attr::group_type.Private — harness error, not a verdict on the target: setup 1 (create_group): connection refused (at specs/endpoints/create_group.yaml:40:15)",
                 "SKIP modify_group_attr::community_attrs — feature `community_groups` is not enabled for the app",
+                "(reproducers: replace <usersig> with a UserSig: imconform usersig --sdkappid 1400000000 --identifier admin (reads the key from IMCONFORM_SECRET_KEY); a step that signs differently in its spec (usersig: ...) needs that sig instead)",
             ]
         );
     }
@@ -112,14 +147,52 @@ mod tests {
         let clean = Totals {
             passed: 3,
             failed: 1,
-            errors: 0,
-            skipped: 0,
+            ..Totals::default()
         };
         assert_eq!(summary_line(&clean), "3 passed, 1 failed, 0 skipped");
         let with_errors = Totals { errors: 2, ..clean };
         assert_eq!(
             summary_line(&with_errors),
             "3 passed, 1 failed, 0 skipped, 2 errors"
+        );
+        let all = Totals {
+            known: 4,
+            fixed: 1,
+            ..with_errors
+        };
+        assert_eq!(
+            summary_line(&all),
+            "3 passed, 1 failed, 0 skipped, 4 known, 1 fixed, 2 errors"
+        );
+    }
+
+    #[test]
+    fn known_fixed_and_stale_lines_stand_apart() {
+        let report = sample_report_with_known();
+        let text = failure_lines(&report);
+        assert_no_secret(&text);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.contains(&"KNOWN get_group_attr::unknown_group — step 1 (get_group_attr): code: expected 10010, got 10004 (at specs/endpoints/get_group_attr.yaml:40:15) — known deviation (code 10004; answers 10004 instead of 10010; https://example.com/issue/1) listed at known.yaml:2:3"), "{text}");
+        assert!(lines.contains(&"FIXED create_group::fixed_now — listed as a known deviation at known.yaml:6:3 (code 10004) but passes now: remove the entry"), "{text}");
+        assert_eq!(
+            lines[lines.len() - 2],
+            "STALE known.yaml:9:3: known-deviations entry `case: gone::case` matches no case of this run (stale: remove or correct it)"
+        );
+        assert!(lines[lines.len() - 1].starts_with("(reproducers: replace <usersig>"));
+        // A known failure carries no reproducer on the terminal (the reports have it).
+        let known_at = lines.iter().position(|l| l.starts_with("KNOWN")).unwrap();
+        assert!(!lines[known_at + 1].starts_with("    "));
+        assert_eq!(
+            summary_line(&report.totals()),
+            "1 passed, 1 failed, 1 skipped, 1 known, 1 fixed, 1 errors"
+        );
+        assert_eq!(
+            case_line(&report.cases[4]),
+            "KNOWN get_group_attr::unknown_group (40 ms)"
+        );
+        assert_eq!(
+            case_line(&report.cases[5]),
+            "FIXED create_group::fixed_now (40 ms)"
         );
     }
 

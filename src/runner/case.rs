@@ -24,11 +24,18 @@ enum Verdict {
     /// The transport failed or the harness could not proceed.
     Error(String),
     Skip(String),
+    /// The target answered a code of an optional feature it has not enabled.
+    NotEnabled {
+        feature: String,
+        reason: String,
+    },
 }
 
 struct Stop {
     outcome: Outcome,
     reason: String,
+    /// The optional feature the target lacks, for a skip because of one.
+    feature: Option<String>,
 }
 
 pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usize) -> CaseReport {
@@ -65,6 +72,7 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
                     stop = Some(Stop {
                         outcome: Outcome::Error,
                         reason: format!("fixture `{name}`: parameter `{param}`: {e}"),
+                        feature: None,
                     });
                 }
             }
@@ -83,6 +91,15 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
                     stop = Some(Stop {
                         outcome: Outcome::Skip,
                         reason: format!("fixture `{name}` ({}): {reason}", usage.fixture),
+                        feature: None,
+                    });
+                    ok = false;
+                }
+                Verdict::NotEnabled { feature, reason } => {
+                    stop = Some(Stop {
+                        outcome: Outcome::Skip,
+                        reason: format!("fixture `{name}` ({}): {reason}", usage.fixture),
+                        feature: Some(feature),
                     });
                     ok = false;
                 }
@@ -93,6 +110,7 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
                             "fixture `{name}` ({}) could not be made: {reason}",
                             usage.fixture
                         ),
+                        feature: None,
                     });
                     ok = false;
                 }
@@ -120,6 +138,7 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
                     stop = Some(Stop {
                         outcome: Outcome::Error,
                         reason: format!("fixture `{name}`: export `{export}`: {e}"),
+                        feature: None,
                     });
                 }
             }
@@ -142,6 +161,7 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
                     stop = Some(Stop {
                         outcome: Outcome::Skip,
                         reason: "run interrupted".into(),
+                        feature: None,
                     });
                     break;
                 }
@@ -156,15 +176,19 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
                 .await;
                 let label = report.label();
                 reports.push(report);
-                let (outcome, reason) = match verdict {
+                let (outcome, reason, feature) = match verdict {
                     Verdict::Passed => continue,
-                    Verdict::Failed(r) => (Outcome::Fail, r),
-                    Verdict::Error(r) => (Outcome::Error, r),
-                    Verdict::Skip(r) => (Outcome::Skip, r),
+                    Verdict::Failed(r) => (Outcome::Fail, r, None),
+                    Verdict::Error(r) => (Outcome::Error, r, None),
+                    Verdict::Skip(r) => (Outcome::Skip, r, None),
+                    Verdict::NotEnabled { feature, reason } => {
+                        (Outcome::Skip, reason, Some(feature))
+                    }
                 };
                 stop = Some(Stop {
                     outcome,
                     reason: format!("{label}: {reason}"),
+                    feature,
                 });
                 break;
             }
@@ -186,6 +210,7 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
                 stop = Some(Stop {
                     outcome: Outcome::Error,
                     reason: format!("the harness panicked while running steps: {what}"),
+                    feature: None,
                 });
             }
         }
@@ -221,9 +246,9 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
         }
     }
 
-    let (outcome, reason) = match stop {
-        None => (Outcome::Pass, None),
-        Some(s) => (s.outcome, Some(s.reason)),
+    let (outcome, reason, feature) = match stop {
+        None => (Outcome::Pass, None, None),
+        Some(s) => (s.outcome, Some(s.reason), s.feature),
     };
     CaseReport {
         id: case.id.clone(),
@@ -237,6 +262,8 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
         duration_ms: ms_since(started),
         steps,
         teardown_warnings: warnings,
+        feature,
+        known: None,
     }
 }
 
@@ -307,9 +334,10 @@ pub(crate) async fn remove_leftover(
 fn teardown_warning(report: &StepReport, verdict: Verdict) -> Option<String> {
     match verdict {
         Verdict::Passed => None,
-        Verdict::Failed(r) | Verdict::Error(r) | Verdict::Skip(r) => {
-            Some(format!("{}: {r}", report.label()))
-        }
+        Verdict::Failed(r)
+        | Verdict::Error(r)
+        | Verdict::Skip(r)
+        | Verdict::NotEnabled { reason: r, .. } => Some(format!("{}: {r}", report.label())),
     }
 }
 
@@ -437,10 +465,13 @@ async fn run_step(
     {
         return (
             report,
-            Verdict::Skip(format!(
-                "feature `{}` is not enabled on the target (code {c})",
-                feature.name
-            )),
+            Verdict::NotEnabled {
+                feature: feature.name.clone(),
+                reason: format!(
+                    "feature `{}` is not enabled on the target (code {c})",
+                    feature.name
+                ),
+            },
         );
     }
     let reason = failed

@@ -234,6 +234,7 @@ impl Runner {
             duration_ms: started.elapsed().as_millis() as u64,
             interrupted: ctx.interrupt.is_set(),
             cases: finished.into_iter().map(|(_, r)| r).collect(),
+            stale_known: Vec::new(),
         }
     }
 }
