@@ -16,6 +16,106 @@ pub struct RunReport {
     pub duration_ms: u64,
     pub interrupted: bool,
     pub cases: Vec<CaseReport>,
+    /// The service's group types, in its order (the columns of the compatibility matrix).
+    #[serde(default)]
+    pub group_types: Vec<String>,
+    /// What the contract documents per endpoint under the run's profile; the service's
+    /// common errors come first under the group `service`.
+    #[serde(default)]
+    pub endpoints: Vec<EndpointInfo>,
+    /// Changes against a recorded baseline, when the run was compared with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Drift>,
+}
+
+/// The documented facts about one endpoint (or `service` for the common errors).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EndpointInfo {
+    pub name: String,
+    /// The group types it supports under the profile; None when it is not about groups.
+    #[serde(default)]
+    pub supported_group_types: Option<Vec<String>>,
+    #[serde(default)]
+    pub errors: Vec<DocumentedError>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DocumentedError {
+    pub code: i64,
+    pub meaning: String,
+    /// Why no case can provoke it, if none can.
+    #[serde(default)]
+    pub untriggerable: Option<String>,
+}
+
+/// A code a case's own step expects from the endpoint it calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpectedCode {
+    pub call: String,
+    pub code: i64,
+}
+
+/// What changed against a recorded baseline beyond the contract.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Drift {
+    /// The directory the baseline was read from.
+    pub baseline: String,
+    pub cases: Vec<CaseDrift>,
+}
+
+impl Drift {
+    pub fn change_count(&self) -> usize {
+        self.cases.iter().map(|c| c.changes.len()).sum()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseDrift {
+    pub id: String,
+    pub changes: Vec<DriftChange>,
+}
+
+/// One difference between the recorded response and this run's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DriftChange {
+    /// The case is in the baseline but did not run now.
+    CaseMissing,
+    /// The case ran now but is not in the baseline.
+    CaseNew,
+    /// A step answered then and has no response now, or the other way round.
+    StepMissing {
+        step: String,
+    },
+    StepNew {
+        step: String,
+    },
+    HttpStatus {
+        step: String,
+        from: u16,
+        to: u16,
+    },
+    CodeMoved {
+        step: String,
+        from: Option<i64>,
+        to: Option<i64>,
+    },
+    FieldAppeared {
+        step: String,
+        pointer: String,
+        value: Value,
+    },
+    FieldDisappeared {
+        step: String,
+        pointer: String,
+        was: Value,
+    },
+    ValueChanged {
+        step: String,
+        pointer: String,
+        from: Value,
+        to: Value,
+    },
 }
 
 impl RunReport {
@@ -72,6 +172,13 @@ pub struct CaseReport {
     pub steps: Vec<StepReport>,
     /// Problems while tearing down fixtures: reported, never a failure of the case.
     pub teardown_warnings: Vec<String>,
+    /// The group types the case exercises: the type a `group_type.*` probe sets, or the
+    /// `type` its fixtures are made with.
+    #[serde(default)]
+    pub group_types: Vec<String>,
+    /// The codes its own steps (not teardown) expect, with the endpoint each step calls.
+    #[serde(default)]
+    pub expected_codes: Vec<ExpectedCode>,
 }
 
 /// Which part of a case a step belongs to.
@@ -132,6 +239,10 @@ pub struct ResponseRecord {
     /// The body parsed as JSON, when it is.
     pub json: Option<Value>,
     pub truncated: bool,
+    /// The JSON body normalized as snapshots are (keys sorted, volatile values replaced by
+    /// name): filled in when the run records or compares a baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalized: Option<Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

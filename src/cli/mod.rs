@@ -1,7 +1,9 @@
 //! Flags, environment and defaults, resolved in that order (flags win). Secrets are read
 //! from the environment or a file and never printed, not even as `--help` defaults.
 
+mod baseline;
 mod common;
+mod diff;
 mod lint;
 mod run;
 mod serve;
@@ -24,6 +26,8 @@ pub mod exit {
     pub const HARNESS_ERROR: u8 = 3;
     /// Bad flags or configuration.
     pub const USAGE: u8 = 4;
+    /// `run --fail-on-drift`: every case passed but responses drifted from the baseline.
+    pub const DRIFT: u8 = 5;
     /// Interrupted by Ctrl-C.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -51,6 +55,8 @@ enum Command {
     Coverage(lint::CoverageArgs),
     /// Print a UserSig (TLSSigAPIv2).
     Usersig(usersig::UsersigArgs),
+    /// Compare two JSON reports (from `run --report json=PATH`): cases that changed outcome.
+    Diff(diff::DiffArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -61,6 +67,7 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint::execute_lint(args),
         Command::Coverage(args) => lint::execute_coverage(args),
         Command::Usersig(args) => usersig::execute(args),
+        Command::Diff(args) => diff::execute(args),
     };
     ExitCode::from(code)
 }

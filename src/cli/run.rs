@@ -18,6 +18,7 @@ use imconform::spec::load_suite;
 use imconform::target::{ActiveTarget, TargetSpec};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::baseline::Baselines;
 use super::common::{AppArgs, eprint_error, runtime};
 use super::exit;
 
@@ -64,9 +65,18 @@ pub struct RunArgs {
     /// Where snapshots live.
     #[arg(long, default_value = "snapshots")]
     snapshots: PathBuf,
-    /// Write a report: junit=PATH, json=PATH or markdown=PATH (repeatable).
+    /// Write a report: junit=PATH, json=PATH, markdown=PATH or html=PATH (repeatable).
     #[arg(long, value_name = "FORMAT=PATH")]
     report: Vec<String>,
+    /// Store every response of the run, normalized as snapshots are, in DIR (one file per case).
+    #[arg(long, value_name = "DIR")]
+    record: Option<PathBuf>,
+    /// Compare the responses with a baseline recorded by --record and report the drift.
+    #[arg(long, value_name = "DIR")]
+    baseline: Option<PathBuf>,
+    /// Exit non-zero (5) when the run drifted from --baseline, even if every case passed.
+    #[arg(long, requires = "baseline")]
+    fail_on_drift: bool,
     /// Embedded emulator only: switch on a named fault (repeatable; see `serve --list-faults`).
     #[arg(long)]
     fault: Vec<String>,
@@ -82,6 +92,7 @@ enum ReportFormat {
     Junit,
     Json,
     Markdown,
+    Html,
 }
 
 fn parse_reports(specs: &[String]) -> Result<Vec<(ReportFormat, PathBuf)>, String> {
@@ -95,9 +106,10 @@ fn parse_reports(specs: &[String]) -> Result<Vec<(ReportFormat, PathBuf)>, Strin
                 "junit" => ReportFormat::Junit,
                 "json" => ReportFormat::Json,
                 "markdown" | "md" => ReportFormat::Markdown,
+                "html" => ReportFormat::Html,
                 other => {
                     return Err(format!(
-                        "--report: unknown format {other:?} (expected junit, json or markdown)"
+                        "--report: unknown format {other:?} (expected junit, json, markdown or html)"
                     ));
                 }
             };
@@ -134,6 +146,7 @@ pub fn execute(args: RunArgs) -> u8 {
         ));
         return exit::USAGE;
     }
+    let code_field = suite.service.envelope.code_field.clone();
     let cases = select(suite.plan(&profile), &args.filter);
     if args.list {
         for c in &cases {
@@ -230,6 +243,7 @@ pub fn execute(args: RunArgs) -> u8 {
                 args.update_snapshots,
             ),
             run_id: None,
+            normalize_responses: args.record.is_some() || args.baseline.is_some(),
         };
         let interrupt = Interrupt::default();
         let on_signal = interrupt.clone();
@@ -253,15 +267,43 @@ pub fn execute(args: RunArgs) -> u8 {
         };
         eprintln!("imconform: {} cases against {}", cases.len(), active.label);
         let observer = Arc::new(Progress::new(cases.len() as u64, args.verbose));
-        let report = runner.run(cases, observer.clone()).await;
+        let mut report = runner.run(cases, observer.clone()).await;
         observer.finish();
         active.stop().await;
-        finish(&report, &reports)
+        let baselines = Baselines {
+            record: args.record.clone(),
+            compare: args.baseline.clone(),
+            code_field,
+            filtered: !args.filter.is_empty(),
+        };
+        let harness_problem = match baselines.apply(&mut report) {
+            Ok(()) => false,
+            Err(e) => {
+                eprint_error(e);
+                true
+            }
+        };
+        let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+        let mut code = finish(&report, &reports, github);
+        if code == exit::OK {
+            if harness_problem {
+                code = exit::HARNESS_ERROR;
+            } else if args.fail_on_drift
+                && report.drift.as_ref().is_some_and(|d| d.change_count() > 0)
+            {
+                code = exit::DRIFT;
+            }
+        }
+        code
     })
 }
 
-/// Prints the failures and the closing line, writes the reports, picks the exit code.
-fn finish(report: &RunReport, reports: &[(ReportFormat, PathBuf)]) -> u8 {
+/// Prints the failures, the drift and the closing line, writes the reports, picks the exit
+/// code; with `github`, also one workflow annotation per failing case.
+fn finish(report: &RunReport, reports: &[(ReportFormat, PathBuf)], github: bool) -> u8 {
+    if github {
+        print!("{}", imconform::report::github_annotations(report));
+    }
     let failures = imconform::report::failure_lines(report);
     if !failures.is_empty() {
         print!("{failures}");
@@ -269,8 +311,19 @@ fn finish(report: &RunReport, reports: &[(ReportFormat, PathBuf)]) -> u8 {
             println!();
         }
     }
+    if let Some(drift) = &report.drift {
+        print!("{}", imconform::report::drift_lines(drift));
+    }
     let totals = report.totals();
     println!("{}", imconform::report::summary_line(&totals));
+    if let Some(drift) = &report.drift {
+        println!(
+            "drift: {} changes in {} cases against {}",
+            drift.change_count(),
+            drift.cases.len(),
+            drift.baseline
+        );
+    }
     let mut code = if report.interrupted {
         exit::INTERRUPTED
     } else if totals.failed > 0 {
@@ -284,6 +337,7 @@ fn finish(report: &RunReport, reports: &[(ReportFormat, PathBuf)]) -> u8 {
         let text = match format {
             ReportFormat::Json => Ok(imconform::report::to_json(report)),
             ReportFormat::Markdown => Ok(imconform::report::to_markdown(report)),
+            ReportFormat::Html => Ok(imconform::report::to_html(report)),
             ReportFormat::Junit => imconform::report::to_junit(report).map_err(|e| e.to_string()),
         };
         let written = text.and_then(|t| {

@@ -2,6 +2,7 @@
 //! plain result data; it knows nothing about terminals or report formats.
 
 mod case;
+mod facts;
 mod pacing;
 mod request;
 mod scope;
@@ -16,7 +17,7 @@ use tokio::sync::{Mutex, Semaphore};
 use crate::auth::signer::{Credentials, Signer};
 use crate::check::{SchemaError, SchemaSet, SnapshotStore};
 use crate::http::{HttpClient, HttpSettings, TransportError};
-use crate::result::{CaseReport, RunReport};
+use crate::result::{CaseReport, DocumentedError, EndpointInfo, RunReport};
 use crate::spec::{PlannedCase, Suite};
 
 pub use pacing::Pacer;
@@ -40,6 +41,9 @@ pub struct RunConfig {
     pub snapshots: SnapshotStore,
     /// Fixed run id (tests); a random one otherwise.
     pub run_id: Option<String>,
+    /// Keep every JSON response normalized as snapshots are (`ResponseRecord::normalized`),
+    /// for recording or comparing a baseline.
+    pub normalize_responses: bool,
 }
 
 /// Told about progress; the CLI draws a progress bar with it.
@@ -214,8 +218,36 @@ impl Runner {
             duration_ms: started.elapsed().as_millis() as u64,
             interrupted: ctx.interrupt.is_set(),
             cases: finished.into_iter().map(|(_, r)| r).collect(),
+            group_types: ctx.suite.service.group_types.clone(),
+            endpoints: endpoint_infos(&ctx.suite, &ctx.config.profile),
+            drift: None,
         }
     }
+}
+
+/// What the reports need to know of the contract: documented codes and group-type support.
+fn endpoint_infos(suite: &Suite, profile: &str) -> Vec<EndpointInfo> {
+    let documented = |errors: &indexmap::IndexMap<i64, crate::spec::ErrorDecl>| {
+        errors
+            .values()
+            .map(|e| DocumentedError {
+                code: e.code,
+                meaning: e.meaning.clone(),
+                untriggerable: e.untriggerable.clone(),
+            })
+            .collect()
+    };
+    let mut out = vec![EndpointInfo {
+        name: crate::spec::SERVICE_GROUP.to_owned(),
+        supported_group_types: None,
+        errors: documented(&suite.service.common_errors),
+    }];
+    out.extend(suite.endpoints.values().map(|e| EndpointInfo {
+        name: e.name.clone(),
+        supported_group_types: e.supported_group_types(profile).map(<[String]>::to_vec),
+        errors: documented(&e.errors),
+    }));
+    out
 }
 
 fn rfc3339_now() -> String {
