@@ -28,7 +28,14 @@ pub(crate) const SCRIPT: &str = r#"(function () {
     var out = document.getElementById('selftest');
     var diffs = document.querySelectorAll('#failures pre.diff');
     var visible = 0;
-    diffs.forEach(function (p) { if (p.getClientRects().length > 0) { visible += 1; } });
+    // Closed <details> keep their content laid out but hidden (content-visibility), so
+    // ask the browser whether it is shown rather than whether it has boxes.
+    diffs.forEach(function (p) {
+      var shown = typeof p.checkVisibility === 'function'
+        ? p.checkVisibility({ contentVisibilityAuto: true, visibilityProperty: true })
+        : p.getClientRects().length > 0;
+      if (shown) { visible += 1; }
+    });
     var open = document.querySelectorAll('#failures details[open]').length;
     out.setAttribute('data-diffs', String(diffs.length));
     out.setAttribute('data-visible-diffs', String(visible));
