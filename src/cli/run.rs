@@ -243,7 +243,6 @@ pub fn execute(args: RunArgs) -> u8 {
                 args.update_snapshots,
             ),
             run_id: None,
-            normalize_responses: args.record.is_some() || args.baseline.is_some(),
         };
         let interrupt = Interrupt::default();
         let on_signal = interrupt.clone();
@@ -259,7 +258,7 @@ pub fn execute(args: RunArgs) -> u8 {
             }
         });
         let runner = match Runner::new(suite, config, interrupt) {
-            Ok(r) => r,
+            Ok(r) => r.normalize_responses(args.record.is_some() || args.baseline.is_some()),
             Err(e) => {
                 eprint_error(e);
                 return exit::BAD_SPEC;

@@ -334,7 +334,7 @@ async fn run_step(
         .as_ref()
         .and_then(|b| response_code(&ctx.suite.service.envelope, b));
     let mut response = response;
-    if ctx.config.normalize_responses
+    if ctx.normalize_responses
         && let Some(body) = &response.json
     {
         // After the captures, so that IDs this step handed out are named too.

@@ -41,9 +41,6 @@ pub struct RunConfig {
     pub snapshots: SnapshotStore,
     /// Fixed run id (tests); a random one otherwise.
     pub run_id: Option<String>,
-    /// Keep every JSON response normalized as snapshots are (`ResponseRecord::normalized`),
-    /// for recording or comparing a baseline.
-    pub normalize_responses: bool,
 }
 
 /// Told about progress; the CLI draws a progress bar with it.
@@ -92,6 +89,8 @@ pub(crate) struct RunContext {
     pub run_id: String,
     pub run_prefix: String,
     pub interrupt: Interrupt,
+    /// Keep every JSON response normalized as snapshots are (`ResponseRecord::normalized`).
+    pub normalize_responses: bool,
 }
 
 /// Keeps the cases whose id, group or tags match any filter (all when there is none).
@@ -155,8 +154,18 @@ impl Runner {
                 signer,
                 pacer,
                 interrupt,
+                normalize_responses: false,
             }),
         })
+    }
+
+    /// Keep every JSON response normalized as snapshots are (`ResponseRecord::normalized`),
+    /// for recording or comparing a baseline. Set before the run starts.
+    pub fn normalize_responses(mut self, on: bool) -> Self {
+        Arc::get_mut(&mut self.ctx)
+            .expect("no case has started yet")
+            .normalize_responses = on;
+        self
     }
 
     pub fn run_id(&self) -> &str {
