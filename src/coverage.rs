@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::spec::{ErrorDecl, PlannedCase, SERVICE_GROUP, Suite, Template};
+use crate::spec::{ErrorDecl, Matcher, PlannedCase, SERVICE_GROUP, Step, Suite, Template};
 
 /// The group under which the service's common errors are listed.
 pub const COMMON_ERRORS_GROUP: &str = SERVICE_GROUP;
@@ -66,17 +66,54 @@ impl CoverageReport {
 
 /// Coverage of `suite` under `profile`.
 pub fn coverage(suite: &Suite, profile: &str) -> CoverageReport {
-    let plan = suite.plan(profile);
+    coverage_of_plan(suite, profile.to_owned(), suite.plan(profile))
+}
+
+/// Coverage of the whole suite: a code counts as covered when a case provokes it under any
+/// profile (doc revisions differ in which codes can occur). Cases of other profiles than the
+/// default are named `PROFILE/id`.
+pub fn coverage_all_profiles(suite: &Suite) -> CoverageReport {
+    let mut plan = Vec::new();
+    for profile in suite.service.profiles.keys() {
+        for mut case in suite.plan(profile) {
+            if *profile != suite.service.default_profile {
+                case.id = format!("{profile}/{}", case.id);
+            }
+            plan.push(case);
+        }
+    }
+    let label = suite
+        .service
+        .profiles
+        .keys()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" + ");
+    coverage_of_plan(suite, label, plan)
+}
+
+fn coverage_of_plan(suite: &Suite, profile: String, plan: Vec<PlannedCase>) -> CoverageReport {
+    let code_field = suite.service.envelope.code_field.as_str();
     let mut groups = vec![GroupCoverage {
         group: COMMON_ERRORS_GROUP.to_owned(),
         // A common error may come from any endpoint.
-        codes: codes_of(suite.service.common_errors.values(), &plan, None),
+        codes: codes_of(
+            suite.service.common_errors.values(),
+            &plan,
+            None,
+            code_field,
+        ),
         group_types: Vec::new(),
     }];
     for endpoint in suite.endpoints.values() {
         groups.push(GroupCoverage {
             group: endpoint.name.clone(),
-            codes: codes_of(endpoint.errors.values(), &plan, Some(&endpoint.name)),
+            codes: codes_of(
+                endpoint.errors.values(),
+                &plan,
+                Some(&endpoint.name),
+                code_field,
+            ),
             group_types: group_types_of(suite, &plan, &endpoint.name),
         });
     }
@@ -93,7 +130,7 @@ pub fn coverage(suite: &Suite, profile: &str) -> CoverageReport {
         }
     }
     CoverageReport {
-        profile: profile.to_owned(),
+        profile,
         groups,
         totals,
     }
@@ -105,6 +142,7 @@ fn codes_of<'a>(
     decls: impl Iterator<Item = &'a ErrorDecl>,
     plan: &[PlannedCase],
     endpoint: Option<&str>,
+    code_field: &str,
 ) -> Vec<CodeCoverage> {
     decls
         .map(|decl| {
@@ -113,11 +151,7 @@ fn codes_of<'a>(
                 .filter(|case| {
                     case.steps.iter().any(|step| {
                         endpoint.is_none_or(|e| step.call == e)
-                            && step
-                                .expect
-                                .code
-                                .as_ref()
-                                .is_some_and(|c| c.contains(decl.code))
+                            && step_expects(step, code_field, decl.code)
                     })
                 })
                 .map(|case| case.id.clone())
@@ -136,6 +170,57 @@ fn codes_of<'a>(
             }
         })
         .collect()
+}
+
+/// The step provokes `code`: as its envelope code, or as a per-item code that a path check
+/// asserts (an element's `ErrorCode` in `ErrorList`, `GroupInfo`, ...).
+fn step_expects(step: &Step, code_field: &str, code: i64) -> bool {
+    if step.expect.code.as_ref().is_some_and(|c| c.contains(code)) {
+        return true;
+    }
+    step.expect.paths.iter().any(|check| {
+        let at_code = check.path.rsplit('/').next() == Some(code_field);
+        match &check.matcher {
+            Matcher::Equals(t) if at_code => literal(t).is_some_and(|v| v.as_i64() == Some(code)),
+            Matcher::OneOf(ts) if at_code => ts
+                .iter()
+                .any(|t| literal(t).is_some_and(|v| v.as_i64() == Some(code))),
+            Matcher::Includes(t) | Matcher::Equals(t) => holds_code(t, code_field, code),
+            Matcher::Unordered(ts) => ts.iter().any(|t| holds_code(t, code_field, code)),
+            _ => false,
+        }
+    })
+}
+
+fn literal(t: &Template) -> Option<&Value> {
+    match t {
+        Template::Literal(v) => Some(v),
+        _ => None,
+    }
+}
+
+/// The template holds `code_field: code` somewhere inside.
+fn holds_code(t: &Template, code_field: &str, code: i64) -> bool {
+    match t {
+        Template::Literal(v) => value_holds_code(v, code_field, code),
+        Template::Object(fields) => fields.iter().any(|(k, v)| {
+            (k == code_field && literal(v).is_some_and(|c| c.as_i64() == Some(code)))
+                || holds_code(v, code_field, code)
+        }),
+        Template::Array(items) => items.iter().any(|v| holds_code(v, code_field, code)),
+        _ => false,
+    }
+}
+
+fn value_holds_code(value: &Value, code_field: &str, code: i64) -> bool {
+    match value {
+        Value::Object(map) => {
+            map.get(code_field).and_then(Value::as_i64) == Some(code)
+                || map.values().any(|v| value_holds_code(v, code_field, code))
+        }
+        Value::Array(items) => items.iter().any(|v| value_holds_code(v, code_field, code)),
+        _ => false,
+    }
 }
 
 /// Types from generated `group_type.*` probes, and from the `type` of the fixtures of cases

@@ -14,5 +14,6 @@ pub mod http;
 pub mod report;
 pub mod result;
 pub mod runner;
+pub mod selftest;
 pub mod spec;
 pub mod target;

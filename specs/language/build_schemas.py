@@ -128,6 +128,7 @@ service = {
         "ok_status": s("Status value on success."),
         "fail_status": s("Status value on failure."),
         "success_code": {"type": "integer", "description": "Error code meaning success."},
+        "content_type": s("Media type every response must declare (parameters such as charset are ignored)."),
         "schema": ref("SchemaRef", "JSON Schema of the envelope (used for failure responses).")},
         ["http_status", "status_field", "code_field", "info_field", "ok_status", "fail_status", "success_code", "schema"]),
     "group_types": arr({"type": "string"}, "Every group type of the service; group-type probes run once per type."),

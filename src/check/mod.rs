@@ -49,6 +49,23 @@ pub fn check_step(
             format!("expected HTTP {want_status}, got HTTP {}", response.status),
         ));
     }
+    if let Some(want) = &ctx.envelope.content_type {
+        let got = response.content_type.as_deref().unwrap_or("");
+        let media = got.split(';').next().unwrap_or("").trim();
+        if media.eq_ignore_ascii_case(want) {
+            out.push(CheckReport::pass("content type"));
+        } else if got.is_empty() {
+            out.push(CheckReport::fail(
+                "content type",
+                format!("expected Content-Type {want}, got none"),
+            ));
+        } else {
+            out.push(CheckReport::fail(
+                "content type",
+                format!("expected Content-Type {want}, got {got}"),
+            ));
+        }
+    }
     let Some(body) = response.json.as_ref().filter(|b| b.is_object()) else {
         let what = if response.truncated {
             "a body cut at the response cap".to_owned()

@@ -13,6 +13,9 @@ use crate::spec::Redaction;
 pub struct SnapshotStore {
     pub dir: PathBuf,
     pub update: bool,
+    /// Where `.snap.new` files go (default: beside the snapshots, where `cargo insta review`
+    /// finds them). Self-tests point this elsewhere so faulty targets leave nothing behind.
+    pub pending_dir: Option<PathBuf>,
 }
 
 /// The result of comparing one snapshot.
@@ -54,7 +57,11 @@ impl SnapshotStore {
         } else {
             base.join(profile)
         };
-        Self { dir, update }
+        Self {
+            dir,
+            update,
+            pending_dir: None,
+        }
     }
 
     pub fn path_of(&self, name: &str) -> PathBuf {
@@ -68,7 +75,11 @@ impl SnapshotStore {
         meta: &SnapshotMeta<'_>,
     ) -> Result<SnapshotOutcome, SnapshotError> {
         let path = self.path_of(name);
-        let pending = self.dir.join(format!("{name}.snap.new"));
+        let pending = self
+            .pending_dir
+            .as_ref()
+            .unwrap_or(&self.dir)
+            .join(format!("{name}.snap.new"));
         let recorded = std::fs::read_to_string(&path)
             .ok()
             .map(|text| body_of(&text).to_owned());
@@ -292,6 +303,7 @@ mod tests {
         let writer = SnapshotStore {
             dir: dir.clone(),
             update: true,
+            pending_dir: None,
         };
         assert_eq!(
             writer.compare("a", "{\n  \"k\": 1\n}", &meta).unwrap(),
@@ -300,6 +312,7 @@ mod tests {
         let reader = SnapshotStore {
             dir: dir.clone(),
             update: false,
+            pending_dir: None,
         };
         assert_eq!(
             reader.compare("a", "{\n  \"k\": 1\n}", &meta).unwrap(),

@@ -21,7 +21,8 @@ pub struct CoverageArgs {
     /// The spec directory.
     #[arg(long, default_value = "specs")]
     specs: PathBuf,
-    /// The profile whose cases count (default: the service file's newest).
+    /// Count only this profile's cases (default: every profile; a code is covered when a case
+    /// provokes it under any of them).
     #[arg(long)]
     profile: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -73,14 +74,16 @@ pub fn execute_coverage(args: CoverageArgs) -> u8 {
             return exit::BAD_SPEC;
         }
     };
-    let profile = args
-        .profile
-        .unwrap_or_else(|| suite.service.default_profile.clone());
-    if !suite.service.profiles.contains_key(&profile) {
-        eprint_error(format!("unknown profile {profile:?}"));
-        return exit::USAGE;
-    }
-    let report = imconform::coverage::coverage(&suite, &profile);
+    let report = match &args.profile {
+        None => imconform::coverage::coverage_all_profiles(&suite),
+        Some(profile) if suite.service.profiles.contains_key(profile) => {
+            imconform::coverage::coverage(&suite, profile)
+        }
+        Some(profile) => {
+            eprint_error(format!("unknown profile {profile:?}"));
+            return exit::USAGE;
+        }
+    };
     match args.format {
         Format::Text => print!("{}", imconform::coverage::render_text(&report)),
         Format::Json => println!(

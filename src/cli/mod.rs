@@ -2,10 +2,12 @@
 //! from the environment or a file and never printed, not even as `--help` defaults.
 
 mod baseline;
+mod cleanup;
 mod common;
 mod diff;
 mod lint;
 mod run;
+mod selftest;
 mod serve;
 mod usersig;
 
@@ -57,6 +59,10 @@ enum Command {
     Usersig(usersig::UsersigArgs),
     /// Compare two JSON reports (from `run --report json=PATH`): cases that changed outcome.
     Diff(diff::DiffArgs),
+    /// Tear down fixtures that earlier runs left on a target (from their ledger).
+    Cleanup(cleanup::CleanupArgs),
+    /// Run the suite against the emulator: faithful, details-differ, and once per fault.
+    Selftest(selftest::SelftestArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -68,6 +74,8 @@ pub fn main() -> ExitCode {
         Command::Coverage(args) => lint::execute_coverage(args),
         Command::Usersig(args) => usersig::execute(args),
         Command::Diff(args) => diff::execute(args),
+        Command::Selftest(args) => selftest::execute(args),
+        Command::Cleanup(args) => cleanup::execute(args),
     };
     ExitCode::from(code)
 }

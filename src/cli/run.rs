@@ -13,6 +13,7 @@ use imconform::emulator::{
 };
 use imconform::http::HttpSettings;
 use imconform::result::{CaseReport, Outcome, RunReport};
+use imconform::runner::ledger::Ledger;
 use imconform::runner::{Interrupt, RunConfig, RunObserver, Runner, select};
 use imconform::spec::load_suite;
 use imconform::target::{ActiveTarget, TargetSpec};
@@ -83,6 +84,13 @@ pub struct RunArgs {
     /// Embedded emulator only: change undocumented details (wording, order, IDs).
     #[arg(long)]
     details_differ: bool,
+    /// Record fixtures made on a --target here, for `imconform cleanup`.
+    #[arg(
+        long,
+        env = "IMCONFORM_LEDGER",
+        default_value = ".imconform/ledger.jsonl"
+    )]
+    ledger: PathBuf,
     /// Print every case as it finishes.
     #[arg(long, short)]
     verbose: bool,
@@ -257,13 +265,23 @@ pub fn execute(args: RunArgs) -> u8 {
                 }
             }
         });
-        let runner = match Runner::new(suite, config, interrupt) {
+        let mut runner = match Runner::new(suite, config, interrupt) {
             Ok(r) => r.normalize_responses(args.record.is_some() || args.baseline.is_some()),
             Err(e) => {
                 eprint_error(e);
                 return exit::BAD_SPEC;
             }
         };
+        // An embedded emulator forgets everything when the run ends; a real target does not.
+        if matches!(target, TargetSpec::Url(_)) {
+            match Ledger::open(&args.ledger) {
+                Ok(l) => runner = runner.with_ledger(l),
+                Err(e) => {
+                    eprint_error(e);
+                    return exit::USAGE;
+                }
+            }
+        }
         eprintln!("imconform: {} cases against {}", cases.len(), active.label);
         let observer = Arc::new(Progress::new(cases.len() as u64, args.verbose));
         let mut report = runner.run(cases, observer.clone()).await;

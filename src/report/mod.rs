@@ -21,4 +21,4 @@ pub use html::to_html;
 pub use json::to_json;
 pub use junit::{JunitError, to_junit};
 pub use markdown::to_markdown;
-pub use terminal::{case_line, failure_lines, summary_line};
+pub use terminal::{case_detail, case_line, failure_lines, summary_line};

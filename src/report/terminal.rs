@@ -35,6 +35,34 @@ fn failure_line(case: &CaseReport) -> String {
     }
 }
 
+/// A non-passing case in full: its line, then the failing step's request, response and
+/// failed checks. For test harnesses, where one case is one test.
+pub fn case_detail(case: &CaseReport) -> String {
+    let report = RunReport {
+        target: String::new(),
+        profile: String::new(),
+        run_id: String::new(),
+        started_at: String::new(),
+        duration_ms: 0,
+        interrupted: false,
+        cases: vec![case.clone()],
+        group_types: Vec::new(),
+        endpoints: Vec::new(),
+        drift: None,
+    };
+    let report = redacted_report(&report);
+    let case = &report.cases[0];
+    let mut out = failure_line(case);
+    if let Some(step) = failed_step(case) {
+        out.push_str("\n\n");
+        out.push_str(&super::detail::step_detail(step));
+    }
+    for w in &case.teardown_warnings {
+        out.push_str(&format!("\nteardown warning: {w}"));
+    }
+    redacted_text(out)
+}
+
 /// `3 passed, 1 failed, 0 skipped`, with `, N errors` appended only when there are any.
 pub fn summary_line(totals: &Totals) -> String {
     let mut line = format!(

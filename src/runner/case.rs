@@ -7,6 +7,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::RunContext;
+use super::ledger::{LedgerEntry, LedgerEvent};
 use super::request::{Unsendable, ms_since, send_step};
 use super::scope::Scope;
 use crate::check::{CheckContext, Normalizer, check_step, response_code};
@@ -101,6 +102,13 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
             }
         }
         // Even a half-made fixture is torn down: its first steps may have created something.
+        record(
+            &ctx,
+            LedgerEvent::Made,
+            &ledger_key(&ctx, index, name),
+            &usage.fixture,
+            &fscope,
+        );
         made.push((name.clone(), def, fscope.clone()));
         if !ok {
             break;
@@ -192,13 +200,24 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
         steps.push(report);
     }
     for (name, def, mut fscope) in made.into_iter().rev() {
+        let mut removed = true;
         for (i, step) in def.teardown.iter().enumerate() {
             let (report, verdict) =
                 run_step(&ctx, &case, Phase::Teardown, i + 1, step, &mut fscope).await;
             if let Some(w) = teardown_warning(&report, verdict) {
                 warnings.push(format!("fixture `{name}`: {w}"));
+                removed = false;
             }
             steps.push(report);
+        }
+        if removed {
+            record(
+                &ctx,
+                LedgerEvent::Removed,
+                &ledger_key(&ctx, index, &name),
+                &def.name,
+                &fscope,
+            );
         }
     }
 
@@ -221,6 +240,70 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
         group_types: super::facts::group_types(&ctx.suite, &case),
         expected_codes: super::facts::expected_codes(&case),
     }
+}
+
+fn ledger_key(ctx: &RunContext, index: usize, fixture: &str) -> String {
+    format!("{}/{index}/{fixture}", ctx.run_id)
+}
+
+/// Notes a fixture in the ledger; a ledger that cannot be written is reported, not fatal.
+fn record(ctx: &RunContext, event: LedgerEvent, key: &str, fixture: &str, scope: &Scope) {
+    let Some(ledger) = &ctx.ledger else { return };
+    let entry = LedgerEntry {
+        event,
+        key: key.to_owned(),
+        run_id: ctx.run_id.clone(),
+        target: ctx.config.base_url.clone(),
+        fixture: fixture.to_owned(),
+        scope: scope.values().clone(),
+    };
+    if let Err(e) = ledger.append(&entry) {
+        eprintln!("imconform: warning: {e}");
+    }
+}
+
+/// Tears down a fixture recorded by an earlier run.
+pub(crate) async fn remove_leftover(
+    ctx: &Arc<RunContext>,
+    entry: &LedgerEntry,
+) -> (bool, Vec<StepReport>) {
+    let Some(def) = ctx.suite.service.fixtures.get(&entry.fixture) else {
+        return (false, Vec::new());
+    };
+    let case = PlannedCase {
+        id: format!("cleanup::{}", entry.key),
+        group: "cleanup".to_owned(),
+        name: entry.key.clone(),
+        description: String::new(),
+        tags: Vec::new(),
+        requires: Vec::new(),
+        locks: Vec::new(),
+        vars: Default::default(),
+        fixtures: Default::default(),
+        steps: Vec::new(),
+        teardown: Vec::new(),
+        generated: false,
+        loc: def.loc.clone(),
+    };
+    let mut scope = Scope::from_values(entry.scope.clone());
+    let mut ok = true;
+    let mut reports = Vec::new();
+    for (i, step) in def.teardown.iter().enumerate() {
+        let (report, verdict) =
+            run_step(ctx, &case, Phase::Teardown, i + 1, step, &mut scope).await;
+        ok &= matches!(verdict, Verdict::Passed);
+        reports.push(report);
+    }
+    if ok {
+        let event = LedgerEntry {
+            event: LedgerEvent::Removed,
+            ..entry.clone()
+        };
+        if let Some(ledger) = &ctx.ledger {
+            let _ = ledger.append(&event);
+        }
+    }
+    (ok, reports)
 }
 
 fn teardown_warning(report: &StepReport, verdict: Verdict) -> Option<String> {

@@ -3,6 +3,7 @@
 
 mod case;
 mod facts;
+pub mod ledger;
 mod pacing;
 mod request;
 mod scope;
@@ -91,6 +92,7 @@ pub(crate) struct RunContext {
     pub interrupt: Interrupt,
     /// Keep every JSON response normalized as snapshots are (`ResponseRecord::normalized`).
     pub normalize_responses: bool,
+    pub ledger: Option<ledger::Ledger>,
 }
 
 /// Keeps the cases whose id, group or tags match any filter (all when there is none).
@@ -155,6 +157,7 @@ impl Runner {
                 pacer,
                 interrupt,
                 normalize_responses: false,
+                ledger: None,
             }),
         })
     }
@@ -166,6 +169,23 @@ impl Runner {
             .expect("no case has started yet")
             .normalize_responses = on;
         self
+    }
+
+    /// Records every fixture made on the target, so `cleanup` can remove what a killed run
+    /// left. Call before running anything.
+    pub fn with_ledger(mut self, ledger: ledger::Ledger) -> Self {
+        Arc::get_mut(&mut self.ctx)
+            .expect("the ledger is set before any case runs")
+            .ledger = Some(ledger);
+        self
+    }
+
+    /// Runs the teardown of a fixture an earlier run left behind; true when every step passed.
+    pub async fn remove_leftover(
+        &self,
+        entry: &ledger::LedgerEntry,
+    ) -> (bool, Vec<crate::result::StepReport>) {
+        case::remove_leftover(&self.ctx, entry).await
     }
 
     pub fn run_id(&self) -> &str {

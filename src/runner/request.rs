@@ -70,6 +70,7 @@ pub(crate) async fn send_step(
         match name {
             "auth.sdkappid" => Some(Value::from(ctx.signer.sdkappid().to_string())),
             "auth.identifier" => Some(Value::from(identifier.clone())),
+            "auth.admin" => Some(Value::from(ctx.signer.identifier().to_owned())),
             "auth.usersig" => Some(Value::from(usersig.clone())),
             "auth.random" => Some(Value::from(rand::random::<u32>().to_string())),
             other => scope.get(other),

@@ -32,6 +32,18 @@ impl Scope {
         self.values.insert(name, value);
     }
 
+    /// Every variable, for recording a fixture in the ledger.
+    pub fn values(&self) -> &HashMap<String, Value> {
+        &self.values
+    }
+
+    pub fn from_values(values: HashMap<String, Value>) -> Scope {
+        Scope {
+            values,
+            run_values: Vec::new(),
+        }
+    }
+
     pub fn get(&self, name: &str) -> Option<Value> {
         self.values.get(name).cloned()
     }

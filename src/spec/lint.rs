@@ -5,6 +5,15 @@ use std::collections::{HashMap, HashSet};
 use super::load::{SpecError, did_you_mean, list_names};
 use super::model::*;
 
+/// What the signer provides to the service's auth query and to step query overrides.
+const AUTH_VARIABLES: [&str; 5] = [
+    "auth.sdkappid",
+    "auth.identifier",
+    "auth.admin",
+    "auth.usersig",
+    "auth.random",
+];
+
 /// Variables every case and fixture can read.
 const RUN_VARIABLES: [&str; 2] = ["run.id", "run.prefix"];
 
@@ -65,12 +74,7 @@ impl<'a> Lint<'a> {
                 self.step(step, &mut teardown_scope, &format!("fixture `{name}`"));
             }
         }
-        let auth_vars = [
-            "auth.sdkappid",
-            "auth.identifier",
-            "auth.usersig",
-            "auth.random",
-        ];
+        let auth_vars = AUTH_VARIABLES;
         for (param, t) in &service.auth.query {
             for v in t.variables() {
                 if !auth_vars.contains(&v.as_str()) {
@@ -253,8 +257,13 @@ impl<'a> Lint<'a> {
         if let Some(body) = &step.body {
             read.extend(body.variables());
         }
+        // Query overrides may also read the signer's values (`${auth.admin}`, ...).
         for t in step.query.values().flatten() {
-            read.extend(t.variables());
+            read.extend(
+                t.variables()
+                    .into_iter()
+                    .filter(|v| !AUTH_VARIABLES.contains(&v.as_str())),
+            );
         }
         if let Some(t) = &step.usersig.identifier {
             read.extend(t.variables());

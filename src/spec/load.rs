@@ -407,6 +407,7 @@ impl Resolver {
             ok_status: env.ok_status,
             fail_status: env.fail_status,
             success_code: env.success_code,
+            content_type: env.content_type,
             schema: self.schema_ref(file, &env.schema),
         };
         let profiles: IndexMap<String, Profile> = raw

@@ -76,6 +76,8 @@ pub struct Envelope {
     pub ok_status: String,
     pub fail_status: String,
     pub success_code: i64,
+    /// The media type every response must declare, if the service documents one.
+    pub content_type: Option<String>,
     pub schema: SchemaRef,
 }
 

@@ -56,6 +56,8 @@ pub struct RawEnvelope {
     pub ok_status: String,
     pub fail_status: String,
     pub success_code: i64,
+    #[serde(default)]
+    pub content_type: Option<String>,
     pub schema: S<Value>,
 }
 

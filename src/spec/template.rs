@@ -32,11 +32,13 @@ pub enum Generator {
     Str { bytes: Template, fill: Template },
     /// `{$list: {count: N, item: ...}}`: N items; `${i}` is the index (0-based) inside `item`.
     List { count: Template, item: Template },
-    /// `{$chunks: {total: N, max: M, item: ...}}`: items whose `${chunk}` strings are at most M
-    /// bytes and add up to N bytes; `${i}` is the index.
+    /// `{$chunks: {total: N, max: M, fill: "中", item: ...}}`: items whose `${chunk}` strings
+    /// (made of `fill`, padded with `a`) are at most M bytes and add up to N bytes; `${i}` is
+    /// the index.
     Chunks {
         total: Template,
         max: Template,
+        fill: Template,
         item: Template,
     },
 }
@@ -170,9 +172,15 @@ impl Template {
                     count.collect_variables(out, in_generator);
                     item.collect_variables(out, true);
                 }
-                Generator::Chunks { total, max, item } => {
+                Generator::Chunks {
+                    total,
+                    max,
+                    fill,
+                    item,
+                } => {
                     total.collect_variables(out, in_generator);
                     max.collect_variables(out, in_generator);
+                    fill.collect_variables(out, in_generator);
                     item.collect_variables(out, true);
                 }
             },
@@ -223,11 +231,7 @@ impl Generator {
         match self {
             Generator::Str { bytes, fill } => {
                 let n = count(bytes, lookup, "$str.bytes")?;
-                let fill = match fill.render(lookup)? {
-                    Value::String(s) if !s.is_empty() => s,
-                    _ => "a".to_owned(),
-                };
-                Ok(Value::String(string_of_bytes(n, &fill)))
+                Ok(Value::String(string_of_bytes(n, &fill_text(fill, lookup)?)))
             }
             Generator::List { count: c, item } => {
                 let n = count(c, lookup, "$list.count")?;
@@ -244,15 +248,21 @@ impl Generator {
                 }
                 Ok(Value::Array(out))
             }
-            Generator::Chunks { total, max, item } => {
+            Generator::Chunks {
+                total,
+                max,
+                fill,
+                item,
+            } => {
                 let total = count(total, lookup, "$chunks.total")?;
                 let max = count(max, lookup, "$chunks.max")?.max(1);
+                let fill = fill_text(fill, lookup)?;
                 let mut out = Vec::new();
                 let mut left = total;
                 let mut i = 0u64;
                 while left > 0 {
                     let size = left.min(max);
-                    let chunk = Value::String(string_of_bytes(size, "a"));
+                    let chunk = Value::String(string_of_bytes(size, &fill));
                     let local = |name: &str| match name {
                         "i" => Some(Value::from(i)),
                         "chunk" => Some(chunk.clone()),
@@ -266,6 +276,17 @@ impl Generator {
             }
         }
     }
+}
+
+/// The fill text of a generator; an empty or non-string fill falls back to `a`.
+fn fill_text(
+    fill: &Template,
+    lookup: &dyn Fn(&str) -> Option<Value>,
+) -> Result<String, TemplateError> {
+    Ok(match fill.render(lookup)? {
+        Value::String(s) if !s.is_empty() => s,
+        _ => "a".to_owned(),
+    })
 }
 
 /// A string of exactly `n` UTF-8 bytes: as many `fill` as fit, then `a` padding.
@@ -375,6 +396,7 @@ fn parse_generator(name: &str, args: &Value) -> Result<Generator, TemplateError>
                 total: field(obj, "total")?
                     .ok_or(TemplateError::BadGenerator("$chunks", "`total`"))?,
                 max: field(obj, "max")?.ok_or(TemplateError::BadGenerator("$chunks", "`max`"))?,
+                fill: field(obj, "fill")?.unwrap_or(Template::Literal(Value::from("a"))),
                 item: field(obj, "item")?
                     .ok_or(TemplateError::BadGenerator("$chunks", "`item`"))?,
             })
@@ -424,6 +446,9 @@ mod tests {
             t.render(&vars).unwrap(),
             json!([{"v": "aaaa"}, {"v": "aaaa"}, {"v": "a"}])
         );
+        let multi = json!({"$chunks": {"total": 9, "max": 4, "fill": "中", "item": "${chunk}"}});
+        let multi = Template::parse(&multi).unwrap();
+        assert_eq!(multi.render(&vars).unwrap(), json!(["中a", "中a", "a"]));
     }
 
     #[test]

@@ -1,0 +1,292 @@
+//! Proves the suite catches deviations: the whole suite against the faithful emulator and
+//! against one that differs only in undocumented details (both must pass), then once per named
+//! fault (each must fail at least one case). Every run gets its own emulator instance.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::signer::Credentials;
+use crate::auth::usersig::SecretKey;
+use crate::check::SnapshotStore;
+use crate::emulator::{
+    DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault, all_faults,
+};
+use crate::http::HttpSettings;
+use crate::result::{Outcome, RunReport};
+use crate::runner::{Interrupt, Quiet, RunConfig, RunError, Runner};
+use crate::spec::Suite;
+use crate::target::{ActiveTarget, TargetError, TargetSpec};
+
+#[derive(Debug, Clone)]
+pub struct SelftestConfig {
+    pub snapshots: PathBuf,
+    /// Where snapshot mismatches of faulty runs are left (never the snapshot folder).
+    pub scratch: PathBuf,
+    /// Runs at once.
+    pub parallel: usize,
+    /// Cases at once within a run.
+    pub jobs: usize,
+}
+
+/// A run that must pass: the faithful emulator, or the details-differ mode, per profile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CleanRun {
+    pub mode: String,
+    pub profile: String,
+    pub passed: usize,
+    /// Cases that did not pass (each is a defect of the suite or the emulator).
+    pub not_passed: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FaultRun {
+    pub fault: String,
+    pub description: String,
+    /// Cases that failed the contract with the fault on.
+    pub caught_by: Vec<String>,
+    /// Cases that ended in a harness error (the fault broke a fixture): not counted as caught.
+    pub errors: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SelftestReport {
+    pub clean: Vec<CleanRun>,
+    pub faults: Vec<FaultRun>,
+}
+
+impl SelftestReport {
+    pub fn passed(&self) -> bool {
+        self.clean.iter().all(|c| c.not_passed.is_empty())
+            && self.faults.iter().all(|f| !f.caught_by.is_empty())
+    }
+
+    pub fn caught(&self) -> usize {
+        self.faults
+            .iter()
+            .filter(|f| !f.caught_by.is_empty())
+            .count()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SelftestError {
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+enum Mode {
+    Clean,
+    DetailsDiffer,
+    Fault(Fault),
+}
+
+struct Job {
+    mode: Mode,
+    profile: String,
+}
+
+pub async fn selftest(
+    suite: Arc<Suite>,
+    config: &SelftestConfig,
+) -> Result<SelftestReport, SelftestError> {
+    let mut jobs = Vec::new();
+    for profile in suite.service.profiles.keys() {
+        jobs.push(Job {
+            mode: Mode::Clean,
+            profile: profile.clone(),
+        });
+        jobs.push(Job {
+            mode: Mode::DetailsDiffer,
+            profile: profile.clone(),
+        });
+    }
+    let default = suite.service.default_profile.clone();
+    for fault in all_faults() {
+        jobs.push(Job {
+            mode: Mode::Fault(*fault),
+            profile: default.clone(),
+        });
+    }
+
+    let limit = Arc::new(tokio::sync::Semaphore::new(config.parallel.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, job) in jobs.into_iter().enumerate() {
+        let (suite, config, limit) = (suite.clone(), config.clone(), limit.clone());
+        tasks.spawn(async move {
+            let _slot = limit.acquire_owned().await.expect("semaphore never closes");
+            let report = run_mode(suite, &config, &job).await;
+            (i, job, report)
+        });
+    }
+    let mut done = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        done.push(joined.expect("a selftest run panicked"));
+    }
+    done.sort_by_key(|(i, _, _)| *i);
+
+    let mut report = SelftestReport {
+        clean: Vec::new(),
+        faults: Vec::new(),
+    };
+    for (_, job, run) in done {
+        let run = run?;
+        match job.mode {
+            Mode::Clean | Mode::DetailsDiffer => {
+                let mode = if matches!(job.mode, Mode::Clean) {
+                    "clean"
+                } else {
+                    "details-differ"
+                };
+                report.clean.push(CleanRun {
+                    mode: mode.to_owned(),
+                    profile: job.profile,
+                    passed: run
+                        .cases
+                        .iter()
+                        .filter(|c| c.outcome == Outcome::Pass)
+                        .count(),
+                    not_passed: run
+                        .cases
+                        .iter()
+                        .filter(|c| c.outcome != Outcome::Pass)
+                        .map(|c| format!("{}: {}", c.id, c.reason.as_deref().unwrap_or("")))
+                        .collect(),
+                });
+            }
+            Mode::Fault(fault) => report.faults.push(FaultRun {
+                fault: fault.name().to_owned(),
+                description: fault.description().to_owned(),
+                caught_by: run
+                    .cases
+                    .iter()
+                    .filter(|c| c.outcome == Outcome::Fail)
+                    .map(|c| c.id.clone())
+                    .collect(),
+                errors: run
+                    .cases
+                    .iter()
+                    .filter(|c| c.outcome == Outcome::Error)
+                    .count(),
+            }),
+        }
+    }
+    Ok(report)
+}
+
+async fn run_mode(
+    suite: Arc<Suite>,
+    config: &SelftestConfig,
+    job: &Job,
+) -> Result<RunReport, SelftestError> {
+    let mut emulator = EmulatorConfig {
+        profile: job.profile.clone(),
+        ..EmulatorConfig::default()
+    };
+    let label = match &job.mode {
+        Mode::Clean => "clean".to_owned(),
+        Mode::DetailsDiffer => {
+            emulator.details_differ = true;
+            "details-differ".to_owned()
+        }
+        Mode::Fault(f) => {
+            emulator.faults = vec![*f];
+            f.name().to_owned()
+        }
+    };
+    let target = ActiveTarget::start(&TargetSpec::Embedded(emulator)).await?;
+    let mut snapshots = SnapshotStore::for_profile(
+        &config.snapshots,
+        &job.profile,
+        &suite.service.default_profile,
+        false,
+    );
+    snapshots.pending_dir = Some(config.scratch.join(format!("{}-{label}", job.profile)));
+    let run_config = RunConfig {
+        base_url: target.base_url.clone(),
+        target_label: target.label.clone(),
+        profile: job.profile.clone(),
+        sdkappid: DEFAULT_SDKAPPID,
+        identifier: DEFAULT_ADMIN.to_owned(),
+        credentials: Credentials::Key(SecretKey::new(DEFAULT_TEST_KEY)),
+        jobs: config.jobs,
+        http: HttpSettings::default(),
+        retries: 1,
+        pacing: true,
+        snapshots,
+        run_id: None,
+    };
+    let cases = suite.plan(&job.profile);
+    let runner = Runner::new(suite, run_config, Interrupt::default())?;
+    let report = runner.run(cases, Arc::new(Quiet)).await;
+    target.stop().await;
+    Ok(report)
+}
+
+/// The matrix as text: one line per clean run, then one per fault with the cases that caught it.
+pub fn render_text(report: &SelftestReport) -> String {
+    let mut out = String::new();
+    for c in &report.clean {
+        let verdict = if c.not_passed.is_empty() {
+            "ok"
+        } else {
+            "FAILED"
+        };
+        out.push_str(&format!(
+            "{verdict:<6} {:<15} profile {:<12} {} passed, {} not passed\n",
+            c.mode,
+            c.profile,
+            c.passed,
+            c.not_passed.len()
+        ));
+        for n in &c.not_passed {
+            out.push_str(&format!("         {n}\n"));
+        }
+    }
+    out.push('\n');
+    let width = report
+        .faults
+        .iter()
+        .map(|f| f.fault.len())
+        .max()
+        .unwrap_or(10);
+    for f in &report.faults {
+        let verdict = if f.caught_by.is_empty() {
+            "MISSED"
+        } else {
+            "caught"
+        };
+        let mut by: BTreeMap<&str, usize> = BTreeMap::new();
+        for id in &f.caught_by {
+            *by.entry(id.split("::").next().unwrap_or(id)).or_default() += 1;
+        }
+        let first: Vec<&str> = f.caught_by.iter().take(3).map(String::as_str).collect();
+        let more = f.caught_by.len().saturating_sub(first.len());
+        let more = if more > 0 {
+            format!(" (+{more} more)")
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "{verdict:<6} {:<width$} {:>3} cases: {}{more}\n",
+            f.fault,
+            f.caught_by.len(),
+            first.join(", ")
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} of {} faults caught; clean and details-differ runs: {}\n",
+        report.caught(),
+        report.faults.len(),
+        if report.clean.iter().all(|c| c.not_passed.is_empty()) {
+            "all passed"
+        } else {
+            "FAILURES"
+        }
+    ));
+    out
+}
