@@ -342,6 +342,7 @@ mod tests {
                         body: String::new(),
                         json: Some(serde_json::json!({"ErrorCode": c})),
                         truncated: false,
+                        normalized: None,
                     }),
                     transport_error: None,
                     checks: vec![if outcome == Outcome::Fail {
@@ -368,6 +369,8 @@ mod tests {
             teardown_warnings: Vec::new(),
             feature: None,
             known: None,
+            group_types: Vec::new(),
+            expected_codes: Vec::new(),
         }
     }
 
@@ -381,6 +384,9 @@ mod tests {
             interrupted: false,
             cases,
             stale_known: Vec::new(),
+            group_types: Vec::new(),
+            endpoints: Vec::new(),
+            drift: None,
         }
     }
 

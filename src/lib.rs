@@ -5,8 +5,10 @@
 //! `emulator` is a reference target; it depends on `auth` and never on the runner.
 
 pub mod auth;
+pub mod baseline;
 pub mod check;
 pub mod coverage;
+pub mod diff;
 pub mod emulator;
 pub mod http;
 pub mod known;

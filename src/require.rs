@@ -41,6 +41,8 @@ mod tests {
             teardown_warnings: Vec::new(),
             feature: feature.map(str::to_owned),
             known: None,
+            group_types: Vec::new(),
+            expected_codes: Vec::new(),
         }
     }
 
@@ -59,6 +61,9 @@ mod tests {
                 case("no_key", Outcome::Skip, None),
             ],
             stale_known: Vec::new(),
+            group_types: Vec::new(),
+            endpoints: Vec::new(),
+            drift: None,
         };
         apply_required(&mut report, &["push_service".to_owned()]);
         let outcomes: Vec<Outcome> = report.cases.iter().map(|c| c.outcome).collect();

@@ -20,9 +20,127 @@ pub struct RunReport {
     /// stale entries to remove from the list.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stale_known: Vec<String>,
+    /// The service's group types, in its order (the columns of the compatibility matrix).
+    #[serde(default)]
+    pub group_types: Vec<String>,
+    /// What the contract documents per endpoint under the run's profile; the service's
+    /// common errors come first under the group `service`.
+    #[serde(default)]
+    pub endpoints: Vec<EndpointInfo>,
+    /// Changes against a recorded baseline, when the run was compared with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Drift>,
+}
+
+/// The documented facts about one endpoint (or `service` for the common errors).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EndpointInfo {
+    pub name: String,
+    /// The group types it supports under the profile; None when it is not about groups.
+    #[serde(default)]
+    pub supported_group_types: Option<Vec<String>>,
+    #[serde(default)]
+    pub errors: Vec<DocumentedError>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DocumentedError {
+    pub code: i64,
+    pub meaning: String,
+    /// Why no case can provoke it, if none can.
+    #[serde(default)]
+    pub untriggerable: Option<String>,
+}
+
+/// A code a case's own step expects from the endpoint it calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpectedCode {
+    pub call: String,
+    pub code: i64,
+}
+
+/// What changed against a recorded baseline beyond the contract.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Drift {
+    /// The directory the baseline was read from.
+    pub baseline: String,
+    pub cases: Vec<CaseDrift>,
+}
+
+impl Drift {
+    pub fn change_count(&self) -> usize {
+        self.cases.iter().map(|c| c.changes.len()).sum()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseDrift {
+    pub id: String,
+    pub changes: Vec<DriftChange>,
+}
+
+/// One difference between the recorded response and this run's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DriftChange {
+    /// The case is in the baseline but did not run now.
+    CaseMissing,
+    /// The case ran now but is not in the baseline.
+    CaseNew,
+    /// A step answered then and has no response now, or the other way round.
+    StepMissing {
+        step: String,
+    },
+    StepNew {
+        step: String,
+    },
+    HttpStatus {
+        step: String,
+        from: u16,
+        to: u16,
+    },
+    CodeMoved {
+        step: String,
+        from: Option<i64>,
+        to: Option<i64>,
+    },
+    FieldAppeared {
+        step: String,
+        pointer: String,
+        value: Value,
+    },
+    FieldDisappeared {
+        step: String,
+        pointer: String,
+        was: Value,
+    },
+    ValueChanged {
+        step: String,
+        pointer: String,
+        from: Value,
+        to: Value,
+    },
 }
 
 impl RunReport {
+    /// A report holding just these cases, for code that works case by case (progress lines,
+    /// one-case test harnesses).
+    pub fn of_cases(cases: Vec<CaseReport>) -> RunReport {
+        RunReport {
+            target: String::new(),
+            profile: String::new(),
+            run_id: String::new(),
+            started_at: String::new(),
+            duration_ms: 0,
+            interrupted: false,
+            cases,
+            stale_known: Vec::new(),
+            group_types: Vec::new(),
+            endpoints: Vec::new(),
+            drift: None,
+        }
+    }
+
     pub fn totals(&self) -> Totals {
         let mut t = Totals::default();
         for c in &self.cases {
@@ -103,6 +221,13 @@ pub struct CaseReport {
     pub steps: Vec<StepReport>,
     /// Problems while tearing down fixtures: reported, never a failure of the case.
     pub teardown_warnings: Vec<String>,
+    /// The group types the case exercises: the type a `group_type.*` probe sets, or the
+    /// `type` its fixtures are made with.
+    #[serde(default)]
+    pub group_types: Vec<String>,
+    /// The codes its own steps (not teardown) expect, with the endpoint each step calls.
+    #[serde(default)]
+    pub expected_codes: Vec<ExpectedCode>,
     /// The optional feature (service `features:`) the target lacks: set when the case was
     /// skipped for it, or failed under `--require`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -185,6 +310,10 @@ pub struct ResponseRecord {
     /// The body parsed as JSON, when it is.
     pub json: Option<Value>,
     pub truncated: bool,
+    /// The JSON body normalized as snapshots are (keys sorted, volatile values replaced by
+    /// name): filled in when the run records or compares a baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalized: Option<Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

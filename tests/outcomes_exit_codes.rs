@@ -76,11 +76,17 @@ fn temp_file(test: &str, name: &str, text: &str) -> PathBuf {
 #[test]
 fn a_clean_run_exits_0_with_the_plain_summary() {
     let listed = imconform(&["run", "--filter", "get_group_info::", "--list"]);
-    let selected = stdout(&listed).lines().filter(|l| !l.trim().is_empty()).count();
+    let selected = stdout(&listed)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
     assert!(selected >= 10, "only {selected} get_group_info cases");
     let o = imconform(&["run", "--filter", "get_group_info::"]);
     assert_exit(&o, 0);
-    assert_eq!(summary(&o), format!("{selected} passed, 0 failed, 0 skipped"));
+    assert_eq!(
+        summary(&o),
+        format!("{selected} passed, 0 failed, 0 skipped")
+    );
 }
 
 #[test]

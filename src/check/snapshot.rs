@@ -169,6 +169,11 @@ pub struct Normalizer<'a> {
 
 impl Normalizer<'_> {
     pub fn normalize(&self, body: &Value) -> String {
+        serde_json::to_string_pretty(&self.normalize_value(body)).expect("JSON serializes")
+    }
+
+    /// The normalized body as a value (object keys sorted), for baselines.
+    pub fn normalize_value(&self, body: &Value) -> Value {
         let mut v = body.clone();
         for r in self.redactions {
             let segments: Vec<&str> = r.path.trim_start_matches('/').split('/').collect();
@@ -185,7 +190,7 @@ impl Normalizer<'_> {
                 items.sort_by_key(|a| canonical(a).to_string());
             }
         }
-        serde_json::to_string_pretty(&canonical(&v)).expect("JSON serializes")
+        canonical(&v)
     }
 }
 

@@ -1,8 +1,10 @@
 //! Flags, environment and defaults, resolved in that order (flags win). Secrets are read
 //! from the environment or a file and never printed, not even as `--help` defaults.
 
+mod baseline;
 mod cleanup;
 mod common;
+mod diff;
 mod lint;
 mod run;
 mod selftest;
@@ -27,6 +29,8 @@ pub mod exit {
     pub const HARNESS_ERROR: u8 = 3;
     /// Bad flags or configuration.
     pub const USAGE: u8 = 4;
+    /// `run --fail-on-drift`: every case passed but responses drifted from the baseline.
+    pub const DRIFT: u8 = 5;
     /// Interrupted by Ctrl-C.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -54,6 +58,8 @@ enum Command {
     Coverage(lint::CoverageArgs),
     /// Print a UserSig (TLSSigAPIv2).
     Usersig(usersig::UsersigArgs),
+    /// Compare two JSON reports (from `run --report json=PATH`): cases that changed outcome.
+    Diff(diff::DiffArgs),
     /// Tear down fixtures that earlier runs left on a target (from their ledger).
     Cleanup(cleanup::CleanupArgs),
     /// Run the suite against the emulator: faithful, details-differ, and once per fault.
@@ -79,6 +85,7 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint::execute_lint(args),
         Command::Coverage(args) => lint::execute_coverage(args),
         Command::Usersig(args) => usersig::execute(args),
+        Command::Diff(args) => diff::execute(args),
         Command::Selftest(args) => selftest::execute(args),
         Command::Cleanup(args) => cleanup::execute(args),
     };

@@ -21,6 +21,7 @@ use imconform::spec::load_suite;
 use imconform::target::{ActiveTarget, TargetSpec};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::baseline::Baselines;
 use super::common::{AppArgs, eprint_error, runtime};
 use super::exit;
 
@@ -67,9 +68,18 @@ pub struct RunArgs {
     /// Where snapshots live.
     #[arg(long, default_value = "snapshots")]
     snapshots: PathBuf,
-    /// Write a report: junit=PATH, json=PATH or markdown=PATH (repeatable).
+    /// Write a report: junit=PATH, json=PATH, markdown=PATH or html=PATH (repeatable).
     #[arg(long, value_name = "FORMAT=PATH")]
     report: Vec<String>,
+    /// Store every response of the run, normalized as snapshots are, in DIR (one file per case).
+    #[arg(long, value_name = "DIR")]
+    record: Option<PathBuf>,
+    /// Compare the responses with a baseline recorded by --record and report the drift.
+    #[arg(long, value_name = "DIR")]
+    baseline: Option<PathBuf>,
+    /// Exit non-zero (5) when the run drifted from --baseline, even if every case passed.
+    #[arg(long, requires = "baseline")]
+    fail_on_drift: bool,
     /// Embedded emulator only: switch on a named fault (repeatable; see `serve --list-faults`).
     #[arg(long)]
     fault: Vec<String>,
@@ -106,6 +116,7 @@ enum ReportFormat {
     Junit,
     Json,
     Markdown,
+    Html,
 }
 
 fn parse_reports(specs: &[String]) -> Result<Vec<(ReportFormat, PathBuf)>, String> {
@@ -119,9 +130,10 @@ fn parse_reports(specs: &[String]) -> Result<Vec<(ReportFormat, PathBuf)>, Strin
                 "junit" => ReportFormat::Junit,
                 "json" => ReportFormat::Json,
                 "markdown" | "md" => ReportFormat::Markdown,
+                "html" => ReportFormat::Html,
                 other => {
                     return Err(format!(
-                        "--report: unknown format {other:?} (expected junit, json or markdown)"
+                        "--report: unknown format {other:?} (expected junit, json, markdown or html)"
                     ));
                 }
             };
@@ -178,6 +190,7 @@ pub fn execute(args: RunArgs) -> u8 {
             }
         },
     };
+    let code_field = suite.service.envelope.code_field.clone();
     let cases = select(suite.plan(&profile), &args.filter);
     if args.list {
         for c in &cases {
@@ -296,7 +309,7 @@ pub fn execute(args: RunArgs) -> u8 {
             }
         });
         let mut runner = match Runner::new(suite, config, interrupt) {
-            Ok(r) => r,
+            Ok(r) => r.normalize_responses(args.record.is_some() || args.baseline.is_some()),
             Err(e) => {
                 eprint_error(e);
                 return exit::BAD_SPEC;
@@ -326,7 +339,31 @@ pub fn execute(args: RunArgs) -> u8 {
         observer.finish();
         active.stop().await;
         verdicts.apply(&mut report);
-        finish(&report, &reports, args.known.as_deref())
+        let baselines = Baselines {
+            record: args.record.clone(),
+            compare: args.baseline.clone(),
+            code_field,
+            filtered: !args.filter.is_empty(),
+        };
+        let harness_problem = match baselines.apply(&mut report) {
+            Ok(()) => false,
+            Err(e) => {
+                eprint_error(e);
+                true
+            }
+        };
+        let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+        let mut code = finish(&report, &reports, args.known.as_deref(), github);
+        if code == exit::OK {
+            if harness_problem {
+                code = exit::HARNESS_ERROR;
+            } else if args.fail_on_drift
+                && report.drift.as_ref().is_some_and(|d| d.change_count() > 0)
+            {
+                code = exit::DRIFT;
+            }
+        }
+        code
     })
 }
 
@@ -346,16 +383,7 @@ impl Verdicts {
 
     /// The same for one case, for progress lines (no stale bookkeeping).
     fn apply_case(&self, case: &CaseReport) -> CaseReport {
-        let mut one = RunReport {
-            target: String::new(),
-            profile: String::new(),
-            run_id: String::new(),
-            started_at: String::new(),
-            duration_ms: 0,
-            interrupted: false,
-            cases: vec![case.clone()],
-            stale_known: Vec::new(),
-        };
+        let mut one = RunReport::of_cases(vec![case.clone()]);
         apply_required(&mut one, &self.required);
         let mut case = one.cases.pop().expect("one case in, one out");
         if let Some(known) = &self.known {
@@ -365,12 +393,17 @@ impl Verdicts {
     }
 }
 
-/// Prints the failures and the closing line, writes the reports, picks the exit code.
+/// Prints the failures, the drift and the closing line, writes the reports, picks the exit
+/// code; with `github`, also one workflow annotation per failing case.
 fn finish(
     report: &RunReport,
     reports: &[(ReportFormat, PathBuf)],
     known_file: Option<&std::path::Path>,
+    github: bool,
 ) -> u8 {
+    if github {
+        print!("{}", imconform::report::github_annotations(report));
+    }
     let failures = imconform::report::failure_lines(report);
     if !failures.is_empty() {
         print!("{failures}");
@@ -378,8 +411,19 @@ fn finish(
             println!();
         }
     }
+    if let Some(drift) = &report.drift {
+        print!("{}", imconform::report::drift_lines(drift));
+    }
     let totals = report.totals();
     println!("{}", imconform::report::summary_line(&totals));
+    if let Some(drift) = &report.drift {
+        println!(
+            "drift: {} changes in {} cases against {}",
+            drift.change_count(),
+            drift.cases.len(),
+            drift.baseline
+        );
+    }
     if let Some(file) = known_file {
         if totals.fixed > 0 {
             eprintln!(
@@ -414,6 +458,7 @@ fn finish(
         let text = match format {
             ReportFormat::Json => Ok(imconform::report::to_json(report)),
             ReportFormat::Markdown => Ok(imconform::report::to_markdown(report)),
+            ReportFormat::Html => Ok(imconform::report::to_html(report)),
             ReportFormat::Junit => imconform::report::to_junit(report).map_err(|e| e.to_string()),
         };
         let written = text.and_then(|t| {

@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 use crate::result::{CaseReport, Outcome, RunReport, Totals};
 
 use super::detail::{bare_reason, case_reproducer, failed_step, known_text, step_detail};
+use super::matrix::{CellState, group_type_matrix};
 use super::redact::{redacted_report, redacted_text};
 use super::terminal::summary_line;
 
@@ -36,6 +37,7 @@ pub fn to_markdown(report: &RunReport) -> String {
         }
     ));
     out.push_str(&outcome_table(&report));
+    out.push_str(&group_type_table(&report));
     let failing: Vec<&CaseReport> = report
         .cases
         .iter()
@@ -130,6 +132,39 @@ fn outcome_table(report: &RunReport) -> String {
     out
 }
 
+/// The HTML report's headline matrix: endpoint × group type, a text label in every cell.
+fn group_type_table(report: &RunReport) -> String {
+    let matrix = group_type_matrix(report);
+    if matrix.rows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n### Endpoint × group type\n\n| endpoint |");
+    for t in &matrix.columns {
+        out.push_str(&format!(" {} |", escape(t)));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&":---:|".repeat(matrix.columns.len()));
+    out.push('\n');
+    for (endpoint, cells) in &matrix.rows {
+        out.push_str(&format!("| `{endpoint}` |"));
+        for cell in cells {
+            let text = cell.text();
+            let text = match cell.state {
+                CellState::Fail | CellState::Error => format!("**{text}**"),
+                CellState::NotCovered => format!("_{text}_"),
+                _ => text,
+            };
+            let mark = if cell.unsupported { " †" } else { "" };
+            out.push_str(&format!(" {text}{mark} |"));
+        }
+        out.push('\n');
+    }
+    out.push_str(
+        "\n† documented as not supported under this profile: the cases expect the refusal.\n",
+    );
+    out
+}
+
 fn failing_case(case: &CaseReport) -> String {
     let step = failed_step(case);
     let reason = bare_reason(case, step);
@@ -213,6 +248,13 @@ mod tests {
             "- `modify_group_attr::community_attrs`: feature `community_groups` is not enabled"
         ));
         assert!(md.contains("<details>"));
+        assert!(md.contains(
+            "### Endpoint × group type\n\n| endpoint | Private | Public | AVChatRoom |\n|---|:---:|:---:|:---:|\n"
+        ));
+        assert!(md.contains("| `create_group` | _not covered_ | pass 1 | _not covered_ |\n"));
+        assert!(md.contains(
+            "| `modify_group_attr` | **ERROR 1/1** † | **FAIL 1/2** | _not covered_ |\n"
+        ));
         assert!(md.contains("  +  \"ErrorCode\": 10010"));
         assert!(md.contains("<summary>reproduce with curl</summary>"));
         assert!(md.contains("  curl -X POST 'https://console.tim.qq.com/v4/group_open_http_svc/modify_group_attr?sdkappid=1400000000&identifier=admin&usersig=<usersig>&random=42&contenttype=json' -H 'Content-Type: application/json' --data-raw '{\"GroupId\""));

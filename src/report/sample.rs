@@ -33,6 +33,7 @@ fn step(call: &str, checks: Vec<CheckReport>, response_body: &str) -> StepReport
             body: response_body.into(),
             json: serde_json::from_str(response_body).ok(),
             truncated: false,
+            normalized: None,
         }),
         transport_error: None,
         checks,
@@ -56,6 +57,8 @@ fn case(group: &str, name: &str, outcome: Outcome, reason: Option<&str>) -> Case
         teardown_warnings: Vec::new(),
         feature: None,
         known: None,
+        group_types: vec!["Public".into()],
+        expected_codes: Vec::new(),
     }
 }
 
@@ -78,6 +81,10 @@ pub(crate) fn sample_report() -> RunReport {
         Outcome::Fail,
         Some("step 1 (modify_group_attr): code: expected 0, got 10010"),
     );
+    fail.expected_codes = vec![ExpectedCode {
+        call: "modify_group_attr".into(),
+        code: 0,
+    }];
     let mut snapshot = CheckReport::fail("snapshot modify_group_attr.ok", "the body differs");
     snapshot.diff = Some("-  \"ErrorCode\": 0\n+  \"ErrorCode\": 10010\n".into());
     let echoed = format!(
@@ -101,6 +108,11 @@ pub(crate) fn sample_report() -> RunReport {
         Some("setup 1 (create_group): connection refused"),
     );
     error.generated = true;
+    error.group_types = vec!["Private".into()];
+    error.expected_codes = vec![ExpectedCode {
+        call: "modify_group_attr".into(),
+        code: 10007,
+    }];
     let mut refused = step("create_group", Vec::new(), "");
     refused.phase = Phase::Setup;
     refused.response = None;
@@ -123,6 +135,37 @@ pub(crate) fn sample_report() -> RunReport {
         interrupted: false,
         cases: vec![pass, fail, error, skip],
         stale_known: Vec::new(),
+        group_types: vec!["Private".into(), "Public".into(), "AVChatRoom".into()],
+        endpoints: vec![
+            EndpointInfo {
+                name: "service".into(),
+                supported_group_types: None,
+                errors: vec![documented(70001, "UserSig expired", None)],
+            },
+            EndpointInfo {
+                name: "create_group".into(),
+                supported_group_types: None,
+                errors: Vec::new(),
+            },
+            EndpointInfo {
+                name: "modify_group_attr".into(),
+                supported_group_types: Some(vec!["Public".into(), "AVChatRoom".into()]),
+                errors: vec![
+                    documented(10007, "group type not supported", None),
+                    documented(10002, "internal error", Some("a fault inside the service")),
+                    documented(10010, "<no such group>", None),
+                ],
+            },
+        ],
+        drift: None,
+    }
+}
+
+fn documented(code: i64, meaning: &str, untriggerable: Option<&str>) -> DocumentedError {
+    DocumentedError {
+        code,
+        meaning: meaning.into(),
+        untriggerable: untriggerable.map(str::to_owned),
     }
 }
 

@@ -61,16 +61,7 @@ fn failure_line(case: &CaseReport) -> String {
 /// A non-passing case in full: its line, then the failing step's request, response and
 /// failed checks. For test harnesses, where one case is one test.
 pub fn case_detail(case: &CaseReport) -> String {
-    let report = RunReport {
-        target: String::new(),
-        profile: String::new(),
-        run_id: String::new(),
-        started_at: String::new(),
-        duration_ms: 0,
-        interrupted: false,
-        cases: vec![case.clone()],
-        stale_known: Vec::new(),
-    };
+    let report = RunReport::of_cases(vec![case.clone()]);
     let report = redacted_report(&report);
     let case = &report.cases[0];
     let mut out = failure_line(case);

@@ -10,7 +10,7 @@ use super::RunContext;
 use super::ledger::{LedgerEntry, LedgerEvent};
 use super::request::{Unsendable, ms_since, send_step};
 use super::scope::Scope;
-use crate::check::{CheckContext, check_step, response_code};
+use crate::check::{CheckContext, Normalizer, check_step, response_code};
 use crate::result::{CaseReport, CheckReport, Outcome, Phase, StepReport};
 use crate::spec::{FixtureDef, PlannedCase, Step};
 
@@ -264,6 +264,8 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
         teardown_warnings: warnings,
         feature,
         known: None,
+        group_types: super::facts::group_types(&ctx.suite, &case),
+        expected_codes: super::facts::expected_codes(&case),
     }
 }
 
@@ -442,6 +444,28 @@ async fn run_step(
         .json
         .as_ref()
         .and_then(|b| response_code(&ctx.suite.service.envelope, b));
+    let mut response = response;
+    if ctx.normalize_responses
+        && let Some(body) = &response.json
+    {
+        // After the captures, so that IDs this step handed out are named too.
+        // Fixture scopes hold the run prefix as a plain value: name it here too.
+        let sort = step
+            .expect
+            .snapshot
+            .as_ref()
+            .map_or(&[][..], |s| &s.sort[..]);
+        let mut run_values = scope.run_values().to_vec();
+        run_values.push((ctx.run_prefix.clone(), "run.prefix".to_owned()));
+        run_values.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
+        let normalizer = Normalizer {
+            redactions: &ctx.suite.service.redactions,
+            run_values: &run_values,
+            info_field: &ctx.suite.service.envelope.info_field,
+            sort,
+        };
+        response.normalized = Some(normalizer.normalize_value(body));
+    }
     report.response = Some(response);
     report.duration_ms = ms_since(started);
 

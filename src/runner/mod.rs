@@ -2,6 +2,7 @@
 //! plain result data; it knows nothing about terminals or report formats.
 
 mod case;
+mod facts;
 pub mod ledger;
 mod pacing;
 mod request;
@@ -17,7 +18,7 @@ use tokio::sync::{Mutex, Semaphore};
 use crate::auth::signer::{Credentials, Signer};
 use crate::check::{SchemaError, SchemaSet, SnapshotStore};
 use crate::http::{HttpClient, HttpSettings, TransportError};
-use crate::result::{CaseReport, RunReport};
+use crate::result::{CaseReport, DocumentedError, EndpointInfo, RunReport};
 use crate::spec::{PlannedCase, Suite};
 
 pub use pacing::Pacer;
@@ -89,6 +90,8 @@ pub(crate) struct RunContext {
     pub run_id: String,
     pub run_prefix: String,
     pub interrupt: Interrupt,
+    /// Keep every JSON response normalized as snapshots are (`ResponseRecord::normalized`).
+    pub normalize_responses: bool,
     pub ledger: Option<ledger::Ledger>,
 }
 
@@ -153,9 +156,19 @@ impl Runner {
                 signer,
                 pacer,
                 interrupt,
+                normalize_responses: false,
                 ledger: None,
             }),
         })
+    }
+
+    /// Keep every JSON response normalized as snapshots are (`ResponseRecord::normalized`),
+    /// for recording or comparing a baseline. Set before the run starts.
+    pub fn normalize_responses(mut self, on: bool) -> Self {
+        Arc::get_mut(&mut self.ctx)
+            .expect("no case has started yet")
+            .normalize_responses = on;
+        self
     }
 
     /// Records every fixture made on the target, so `cleanup` can remove what a killed run
@@ -235,8 +248,36 @@ impl Runner {
             interrupted: ctx.interrupt.is_set(),
             cases: finished.into_iter().map(|(_, r)| r).collect(),
             stale_known: Vec::new(),
+            group_types: ctx.suite.service.group_types.clone(),
+            endpoints: endpoint_infos(&ctx.suite, &ctx.config.profile),
+            drift: None,
         }
     }
+}
+
+/// What the reports need to know of the contract: documented codes and group-type support.
+fn endpoint_infos(suite: &Suite, profile: &str) -> Vec<EndpointInfo> {
+    let documented = |errors: &indexmap::IndexMap<i64, crate::spec::ErrorDecl>| {
+        errors
+            .values()
+            .map(|e| DocumentedError {
+                code: e.code,
+                meaning: e.meaning.clone(),
+                untriggerable: e.untriggerable.clone(),
+            })
+            .collect()
+    };
+    let mut out = vec![EndpointInfo {
+        name: crate::spec::SERVICE_GROUP.to_owned(),
+        supported_group_types: None,
+        errors: documented(&suite.service.common_errors),
+    }];
+    out.extend(suite.endpoints.values().map(|e| EndpointInfo {
+        name: e.name.clone(),
+        supported_group_types: e.supported_group_types(profile).map(<[String]>::to_vec),
+        errors: documented(&e.errors),
+    }));
+    out
 }
 
 fn rfc3339_now() -> String {

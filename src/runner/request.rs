@@ -173,6 +173,7 @@ pub(crate) async fn send_step(
                     body: cut(&text, MAX_RECORDED_BODY),
                     json,
                     truncated: resp.truncated,
+                    normalized: None,
                 };
                 return Ok(Sent {
                     request,
