@@ -8,6 +8,7 @@ pub mod auth;
 pub mod check;
 pub mod coverage;
 pub mod emulator;
+pub mod export;
 pub mod http;
 pub mod report;
 pub mod result;

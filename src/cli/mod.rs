@@ -2,6 +2,7 @@
 //! from the environment or a file and never printed, not even as `--help` defaults.
 
 mod common;
+mod export;
 mod lint;
 mod run;
 mod serve;
@@ -51,6 +52,8 @@ enum Command {
     Coverage(lint::CoverageArgs),
     /// Print a UserSig (TLSSigAPIv2).
     Usersig(usersig::UsersigArgs),
+    /// Write the contract in another tool's format (OpenAPI 3.1, Hurl).
+    Export(export::ExportArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -61,6 +64,7 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint::execute_lint(args),
         Command::Coverage(args) => lint::execute_coverage(args),
         Command::Usersig(args) => usersig::execute(args),
+        Command::Export(args) => export::execute(args),
     };
     ExitCode::from(code)
 }
