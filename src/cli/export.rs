@@ -52,6 +52,9 @@ struct HurlArgs {
     /// Export only cases whose id, endpoint or tag matches (repeatable), as `run --filter`.
     #[arg(long)]
     filter: Vec<String>,
+    /// Leave out cases whose id, endpoint or tag matches (repeatable), as `run --exclude`.
+    #[arg(long)]
+    exclude: Vec<String>,
     /// Run id the fixture names are made from (prefix `hurl<ID>`; default: random).
     #[arg(long)]
     run_id: Option<String>,
@@ -125,6 +128,7 @@ fn export_hurl(args: HurlArgs) -> u8 {
     let options = HurlOptions {
         profile,
         filters: args.filter,
+        exclude: args.exclude,
         run_id: args
             .run_id
             .unwrap_or_else(|| format!("{:08x}", rand::random::<u32>())),

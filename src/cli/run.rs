@@ -13,7 +13,7 @@ use imconform::emulator::{
 };
 use imconform::http::HttpSettings;
 use imconform::result::{CaseReport, Outcome, RunReport};
-use imconform::runner::{Interrupt, RunConfig, RunObserver, Runner, select};
+use imconform::runner::{Interrupt, RunConfig, RunObserver, Runner, exclude, select};
 use imconform::spec::load_suite;
 use imconform::target::{ActiveTarget, TargetSpec};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -43,6 +43,9 @@ pub struct RunArgs {
     /// Run only cases whose id, endpoint or tag matches (repeatable).
     #[arg(long)]
     filter: Vec<String>,
+    /// Leave out cases whose id, endpoint or tag matches (repeatable; after --filter).
+    #[arg(long)]
+    exclude: Vec<String>,
     /// List the selected cases and exit.
     #[arg(long)]
     list: bool,
@@ -134,7 +137,7 @@ pub fn execute(args: RunArgs) -> u8 {
         ));
         return exit::USAGE;
     }
-    let cases = select(suite.plan(&profile), &args.filter);
+    let cases = exclude(select(suite.plan(&profile), &args.filter), &args.exclude);
     if args.list {
         for c in &cases {
             println!("{}", c.id);

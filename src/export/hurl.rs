@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::runner::select;
+use crate::runner::{exclude, select};
 use crate::spec::{Matcher, PlannedCase, Step, Suite};
 
 use super::openapi::ExportError;
@@ -29,6 +29,8 @@ pub struct HurlOptions {
     pub profile: String,
     /// As `imconform run --filter`: cases whose id, endpoint or tag matches any (all if empty).
     pub filters: Vec<String>,
+    /// As `imconform run --exclude`: cases left out after the filters.
+    pub exclude: Vec<String>,
     /// Makes the run-specific names: `${run.id}` = this, `${run.prefix}` = `hurl` + this.
     pub run_id: String,
 }
@@ -57,7 +59,10 @@ pub fn hurl(suite: &Suite, options: &HurlOptions) -> Result<HurlExport, ExportEr
             .join(", ");
         return Err(ExportError::UnknownProfile(options.profile.clone(), known));
     }
-    let cases = select(suite.plan(&options.profile), &options.filters);
+    let cases = exclude(
+        select(suite.plan(&options.profile), &options.filters),
+        &options.exclude,
+    );
     let mut out = HurlExport::default();
     let mut body = String::new();
     let mut random = Random(0x9e37_79b9);
@@ -298,11 +303,14 @@ impl CaseGen<'_> {
             .unwrap_or(service.envelope.http_status);
         let _ = writeln!(entry, "HTTP {status}");
 
+        let success_schema = &endpoint.response_schema.schema;
+        let success_base = endpoint.response_schema.base_uri.as_str();
         let mut captures = String::new();
         let mut captured = Vec::new();
         for (name, pointer) in &step.capture {
             let var = hurl_var(&format!("c{}_{ns}{name}", self.index));
-            let _ = writeln!(captures, "{var}: jsonpath \"{}\"", jsonpath(pointer));
+            let keys = key_segments(self.suite, success_schema, success_base, pointer);
+            let _ = writeln!(captures, "{var}: jsonpath \"{}\"", jsonpath(pointer, &keys));
             captured.push((name.clone(), Value::from(format!("{{{{{var}}}}}"))));
         }
         if !captures.is_empty() {
@@ -310,8 +318,8 @@ impl CaseGen<'_> {
             entry.push_str(&captures);
         }
 
-        let code_field = jsonpath(&format!("/{}", service.envelope.code_field));
-        let status_field = jsonpath(&format!("/{}", service.envelope.status_field));
+        let code_field = jsonpath(&format!("/{}", service.envelope.code_field), &[]);
+        let status_field = jsonpath(&format!("/{}", service.envelope.status_field), &[]);
         let codes = step
             .expect
             .code
@@ -338,8 +346,18 @@ impl CaseGen<'_> {
                 );
             }
         }
+        // Paths are read against the success schema when success is expected.
+        let (schema, base) = if codes == [service.envelope.success_code] {
+            (success_schema, success_base)
+        } else {
+            (
+                &service.envelope.schema.schema,
+                service.envelope.schema.base_uri.as_str(),
+            )
+        };
         for p in &step.expect.paths {
-            let path = jsonpath(&p.path);
+            let keys = key_segments(self.suite, schema, base, &p.path);
+            let path = jsonpath(&p.path, &keys);
             match &p.matcher {
                 Matcher::Equals(t) => {
                     let v = t
@@ -417,15 +435,16 @@ fn has_foreign_template(s: &str) -> bool {
 }
 
 /// A JSON pointer as a JSONPath: `/GroupInfo/0/Type` -> `$.GroupInfo[0].Type`. A numeric
-/// segment is read as an array index.
-pub fn jsonpath(pointer: &str) -> String {
+/// segment is an array index unless `keys[i]` says it names an object key.
+pub fn jsonpath(pointer: &str, keys: &[bool]) -> String {
     let mut out = String::from("$");
     if pointer.is_empty() {
         return out;
     }
-    for raw in pointer.trim_start_matches('/').split('/') {
+    for (i, raw) in pointer.trim_start_matches('/').split('/').enumerate() {
         let seg = raw.replace("~1", "/").replace("~0", "~");
-        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+        let numeric = !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit());
+        if numeric && !keys.get(i).copied().unwrap_or(false) {
             let _ = write!(out, "[{seg}]");
         } else if !seg.is_empty()
             && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -442,6 +461,94 @@ pub fn jsonpath(pointer: &str) -> String {
     }
     // Inside a Hurl quoted string.
     out.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// For each segment of `pointer`: whether the schema makes it an object key rather than an
+/// array index (only numeric segments are ambiguous).
+fn key_segments(suite: &Suite, schema: &Value, base: &str, pointer: &str) -> Vec<bool> {
+    let mut current: Vec<(&Value, String)> = vec![(schema, base.to_owned())];
+    let mut out = Vec::new();
+    for raw in pointer.trim_start_matches('/').split('/') {
+        let seg = raw.replace("~1", "/").replace("~0", "~");
+        let mut nodes = Vec::new();
+        for (n, b) in &current {
+            expand(suite, n, b, &mut nodes, 0);
+        }
+        let has = |k: &str| nodes.iter().any(|(n, _)| n.get(k).is_some());
+        let typed = |t: &str| {
+            nodes
+                .iter()
+                .any(|(n, _)| n.get("type") == Some(&Value::from(t)))
+        };
+        let array = typed("array") || has("items");
+        let object = typed("object")
+            || has("properties")
+            || has("propertyNames")
+            || has("additionalProperties");
+        let key = !(array && !object) && object;
+        out.push(key);
+        let mut next = Vec::new();
+        for (n, b) in nodes {
+            let child = if key || !array {
+                n.get("properties")
+                    .and_then(|p| p.get(&seg))
+                    .or_else(|| n.get("additionalProperties").filter(|a| a.is_object()))
+            } else {
+                n.get("items")
+            };
+            if let Some(c) = child {
+                next.push((c, b));
+            }
+        }
+        current = next;
+    }
+    out
+}
+
+/// `node`, its `$ref` target and its `allOf` / `anyOf` / `oneOf` branches, with base URIs.
+fn expand<'a>(
+    suite: &'a Suite,
+    node: &'a Value,
+    base: &str,
+    out: &mut Vec<(&'a Value, String)>,
+    depth: u8,
+) {
+    let Some(obj) = node.as_object() else { return };
+    if depth > 16 {
+        return;
+    }
+    out.push((node, base.to_owned()));
+    if let Some(Value::String(r)) = obj.get("$ref") {
+        let (file, fragment) = r.split_once('#').unwrap_or((r, ""));
+        let uri = if file.is_empty() {
+            base.to_owned()
+        } else if file.contains("://") {
+            file.to_owned()
+        } else {
+            let dir = std::path::Path::new(base.trim_start_matches("file://"))
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            crate::spec::file_uri(&dir.join(file))
+        };
+        if let Some(doc) = suite.schema_documents.get(&uri) {
+            let target = if fragment.is_empty() {
+                Some(doc)
+            } else {
+                doc.pointer(fragment)
+            };
+            if let Some(t) = target {
+                expand(suite, t, &uri, out, depth + 1);
+            }
+        }
+    }
+    for k in ["allOf", "anyOf", "oneOf"] {
+        if let Some(Value::Array(items)) = obj.get(k) {
+            for i in items {
+                expand(suite, i, base, out, depth + 1);
+            }
+        }
+    }
 }
 
 /// A Hurl quoted string.
@@ -499,9 +606,10 @@ mod tests {
 
     #[test]
     fn pointers_become_jsonpaths() {
-        assert_eq!(jsonpath("/GroupInfo/0/Type"), "$.GroupInfo[0].Type");
-        assert_eq!(jsonpath("/ErrorCode"), "$.ErrorCode");
-        assert_eq!(jsonpath("/a b"), "$['a b']");
+        assert_eq!(jsonpath("/GroupInfo/0/Type", &[]), "$.GroupInfo[0].Type");
+        assert_eq!(jsonpath("/ErrorCode", &[]), "$.ErrorCode");
+        assert_eq!(jsonpath("/a b", &[]), "$['a b']");
+        assert_eq!(jsonpath("/AttrNames/0", &[false, true]), "$.AttrNames['0']");
     }
 
     #[test]
