@@ -485,11 +485,12 @@ fn key_segments(suite: &Suite, schema: &Value, base: &str, pointer: &str) -> Vec
             || has("properties")
             || has("propertyNames")
             || has("additionalProperties");
-        let key = !(array && !object) && object;
+        let numeric = !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit());
+        let key = !numeric || (object && !array);
         out.push(key);
         let mut next = Vec::new();
         for (n, b) in nodes {
-            let child = if key || !array {
+            let child = if key {
                 n.get("properties")
                     .and_then(|p| p.get(&seg))
                     .or_else(|| n.get("additionalProperties").filter(|a| a.is_object()))
