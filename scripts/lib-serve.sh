@@ -1,6 +1,7 @@
 # Sourced by the scripts: builds (or finds) the imconform binary and starts the emulator.
 # After `start_emulator ARGS...`: $BASE_URL is its base URL; it is stopped on exit.
 TARGET="${CARGO_TARGET_DIR:-target}"
+case "$TARGET" in /*) ;; *) TARGET="$PWD/$TARGET" ;; esac
 
 find_imconform() {
   if [ -n "${IMCONFORM_BIN:-}" ]; then

@@ -6,7 +6,6 @@
 # server-error and response-schema checks with a valid UserSig on every request.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT="$PWD"
 . scripts/lib-serve.sh
 MAX_EXAMPLES="${1:-20}"
 VENV="$TARGET/venv-schemathesis"
@@ -34,7 +33,7 @@ echo "schemathesis: $("$VENV/bin/schemathesis" --version) against $BASE_URL, $MA
 start=$(date +%s)
 set +e
 # From $OUT, so that schemathesis' own cache directories stay under target/.
-(cd "$OUT" && "$ROOT/$VENV/bin/schemathesis" --config-file schemathesis.toml run openapi.json \
+(cd "$OUT" && "$VENV/bin/schemathesis" --config-file schemathesis.toml run openapi.json \
   --url "$BASE_URL" \
   --checks not_a_server_error,response_schema_conformance \
   --phases examples,coverage,fuzzing \
