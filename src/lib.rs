@@ -10,6 +10,7 @@ pub mod check;
 pub mod coverage;
 pub mod diff;
 pub mod emulator;
+pub mod export;
 pub mod http;
 pub mod known;
 pub mod report;

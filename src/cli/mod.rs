@@ -5,6 +5,7 @@ mod baseline;
 mod cleanup;
 mod common;
 mod diff;
+mod export;
 mod lint;
 mod run;
 mod selftest;
@@ -49,7 +50,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the suite against a target (default: the embedded emulator).
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Serve the reference emulator.
     Serve(serve::ServeArgs),
     /// Load every spec and report problems as file:line:column: reason.
@@ -64,6 +65,8 @@ enum Command {
     Cleanup(cleanup::CleanupArgs),
     /// Run the suite against the emulator: faithful, details-differ, and once per fault.
     Selftest(selftest::SelftestArgs),
+    /// Write the contract in another tool's format (OpenAPI 3.1, Hurl).
+    Export(export::ExportArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -80,7 +83,7 @@ pub fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Run(args) => run::execute(args),
+        Command::Run(args) => run::execute(*args),
         Command::Serve(args) => serve::execute(args),
         Command::Lint(args) => lint::execute_lint(args),
         Command::Coverage(args) => lint::execute_coverage(args),
@@ -88,6 +91,7 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff::execute(args),
         Command::Selftest(args) => selftest::execute(args),
         Command::Cleanup(args) => cleanup::execute(args),
+        Command::Export(args) => export::execute(args),
     };
     ExitCode::from(code)
 }

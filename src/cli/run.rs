@@ -16,7 +16,7 @@ use imconform::known::{KnownList, apply_known, classify_case, load_known};
 use imconform::require::apply_required;
 use imconform::result::{CaseReport, Outcome, RunReport};
 use imconform::runner::ledger::Ledger;
-use imconform::runner::{Interrupt, RunConfig, RunObserver, Runner, select};
+use imconform::runner::{Interrupt, RunConfig, RunObserver, Runner, exclude, select};
 use imconform::spec::load_suite;
 use imconform::target::{ActiveTarget, TargetSpec};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -47,6 +47,9 @@ pub struct RunArgs {
     /// Run only cases whose id, endpoint or tag matches (repeatable).
     #[arg(long)]
     filter: Vec<String>,
+    /// Leave out cases whose id, endpoint or tag matches (repeatable; after --filter).
+    #[arg(long)]
+    exclude: Vec<String>,
     /// List the selected cases and exit.
     #[arg(long)]
     list: bool,
@@ -191,7 +194,7 @@ pub fn execute(args: RunArgs) -> u8 {
         },
     };
     let code_field = suite.service.envelope.code_field.clone();
-    let cases = select(suite.plan(&profile), &args.filter);
+    let cases = exclude(select(suite.plan(&profile), &args.filter), &args.exclude);
     if args.list {
         for c in &cases {
             println!("{}", c.id);

@@ -42,6 +42,9 @@ pub struct ServeArgs {
     /// Do not enforce per-API call rates.
     #[arg(long)]
     no_api_rate_limits: bool,
+    /// Do not enforce the per-group attribute write rate (5/s, 10049).
+    #[arg(long)]
+    no_write_rate_limits: bool,
 }
 
 pub fn execute(args: ServeArgs) -> u8 {
@@ -80,6 +83,7 @@ pub fn execute(args: ServeArgs) -> u8 {
         faults,
         details_differ: args.details_differ,
         api_rate_limits: !args.no_api_rate_limits,
+        write_rate_limit: !args.no_write_rate_limits,
         ..EmulatorConfig::default()
     };
     config.features.community_groups = !args.no_community;

@@ -101,15 +101,19 @@ pub fn select(plan: Vec<PlannedCase>, filters: &[String]) -> Vec<PlannedCase> {
         return plan;
     }
     plan.into_iter()
-        .filter(|c| {
-            filters.iter().any(|f| {
-                c.id == *f
-                    || c.group == *f
-                    || c.id.contains(f.as_str())
-                    || c.tags.iter().any(|t| t == f)
-            })
-        })
+        .filter(|c| filters.iter().any(|f| matches_filter(c, f)))
         .collect()
+}
+
+/// Drops the cases that match any of `patterns` (matched as in `select`).
+pub fn exclude(plan: Vec<PlannedCase>, patterns: &[String]) -> Vec<PlannedCase> {
+    plan.into_iter()
+        .filter(|c| !patterns.iter().any(|f| matches_filter(c, f)))
+        .collect()
+}
+
+fn matches_filter(c: &PlannedCase, f: &str) -> bool {
+    c.id == f || c.group == f || c.id.contains(f) || c.tags.iter().any(|t| t == f)
 }
 
 /// A run's shared state, built once: schemas compiled, client and signer ready.
