@@ -49,6 +49,7 @@ pub fn check_step(
             format!("expected HTTP {want_status}, got HTTP {}", response.status),
         ));
     }
+    out.push(content_type_check(response));
     let Some(body) = response.json.as_ref().filter(|b| b.is_object()) else {
         let what = if response.truncated {
             "a body cut at the response cap".to_owned()
@@ -150,6 +151,31 @@ pub fn check_step(
     out
 }
 
+/// The envelope is JSON, so the response must say so: `application/json` or a `+json` type
+/// (parameters such as `charset` are ignored). A target answering `text/plain` breaks clients
+/// that dispatch on the media type even when the bytes happen to parse.
+fn content_type_check(response: &ResponseRecord) -> CheckReport {
+    const CHECK: &str = "content type";
+    let essence = response.content_type.as_deref().map(|t| {
+        t.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    });
+    match essence.as_deref() {
+        Some(t) if t == "application/json" || t.ends_with("+json") => CheckReport::pass(CHECK),
+        Some(t) => CheckReport::fail(
+            CHECK,
+            format!(
+                "expected Content-Type application/json, got {}",
+                short(&Value::from(t))
+            ),
+        ),
+        None => CheckReport::fail(CHECK, "expected Content-Type application/json, got none"),
+    }
+}
+
 /// The status field must exist and agree with the code: OK exactly when the code is success.
 fn envelope_check(envelope: &Envelope, body: &Value) -> CheckReport {
     let code = body.get(&envelope.code_field);
@@ -210,4 +236,42 @@ fn preview(body: &str) -> String {
     }
     let cut = if end < body.len() { "…" } else { "" };
     format!("{:?}{cut}", &body[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(content_type: Option<&str>) -> ResponseRecord {
+        ResponseRecord {
+            status: 200,
+            content_type: content_type.map(str::to_owned),
+            body: "{}".into(),
+            json: Some(Value::Object(Default::default())),
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn content_type_must_be_json() {
+        for ok in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/problem+json",
+        ] {
+            assert!(content_type_check(&response(Some(ok))).passed, "{ok}");
+        }
+        let plain = content_type_check(&response(Some("text/plain")));
+        assert!(!plain.passed);
+        assert_eq!(
+            plain.message.as_deref(),
+            Some("expected Content-Type application/json, got \"text/plain\"")
+        );
+        let none = content_type_check(&response(None));
+        assert_eq!(
+            none.message.as_deref(),
+            Some("expected Content-Type application/json, got none")
+        );
+    }
 }

@@ -54,7 +54,15 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // clap exits with 2 on a bad flag, which is `BAD_SPEC` here: usage errors get `USAGE`.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::from(exit::USAGE);
+        }
+        Err(e) => e.exit(),
+    };
     let code = match cli.command {
         Command::Run(args) => run::execute(args),
         Command::Serve(args) => serve::execute(args),
