@@ -153,8 +153,13 @@ pub(crate) async fn send_step(
                 });
             }
             Ok(resp) => {
-                let text = String::from_utf8_lossy(&resp.body).into_owned();
-                let json = serde_json::from_slice::<Value>(&resp.body).ok();
+                let mut text = String::from_utf8_lossy(&resp.body).into_owned();
+                let json = match redact_secrets(&mut text, &[&usersig, key_text(ctx)]) {
+                    // A target echoing the sig (or the key) bare, where `usersig=` redaction
+                    // cannot see it: the record keeps the redacted text, parsed again.
+                    true => serde_json::from_str::<Value>(&text).ok(),
+                    false => serde_json::from_slice::<Value>(&resp.body).ok(),
+                };
                 let code = json
                     .as_ref()
                     .and_then(|j| response_code(&service.envelope, j));
@@ -181,6 +186,30 @@ pub(crate) async fn send_step(
             }
         }
     }
+}
+
+/// The secret key text, when the run signs with one.
+fn key_text(ctx: &RunContext) -> &str {
+    match &ctx.config.credentials {
+        crate::auth::signer::Credentials::Key(k) => k.expose(),
+        crate::auth::signer::Credentials::Ready(sig) => sig,
+    }
+}
+
+/// Secrets shorter than this are not searched for (an empty or toy literal would redact
+/// ordinary text).
+const MIN_SECRET_LEN: usize = 8;
+
+/// Replaces every occurrence of each secret in `text`; true if anything was replaced.
+fn redact_secrets(text: &mut String, secrets: &[&str]) -> bool {
+    let mut changed = false;
+    for secret in secrets {
+        if secret.len() >= MIN_SECRET_LEN && text.contains(secret) {
+            *text = text.replace(secret, "<redacted>");
+            changed = true;
+        }
+    }
+    changed
 }
 
 async fn backoff(attempt: u32) {
@@ -270,5 +299,18 @@ mod tests {
             "http://h/v4/a/b?sdkappid=1&usersig=<redacted>"
         );
         assert_eq!(encode("a b&c"), "a%20b%26c");
+    }
+
+    #[test]
+    fn echoed_secrets_are_redacted_in_response_text() {
+        let mut text = r#"{"ErrorInfo":"bad sig eJyabc-_* for key k3y-k3y-k3y"}"#.to_owned();
+        assert!(redact_secrets(&mut text, &["eJyabc-_*", "k3y-k3y-k3y", ""]));
+        assert_eq!(
+            text,
+            r#"{"ErrorInfo":"bad sig <redacted> for key <redacted>"}"#
+        );
+        let mut short = "ok".to_owned();
+        assert!(!redact_secrets(&mut short, &["ok"]));
+        assert_eq!(short, "ok");
     }
 }
