@@ -4,8 +4,9 @@
 //! The runner runs every get_group_attr case of `specs/` (fixtures, checks, schemas,
 //! snapshots), replicated `ROUNDS` times, `JOBS` cases at a time, pacing off, against an
 //! emulator with its rate limits off. The plain loop then replays the very requests the runner
-//! recorded (same URLs with a valid sig, same bodies), case by case on `JOBS` workers, reading
-//! each body and nothing more. Target: runner / plain ≥ 0.8.
+//! recorded (same URLs with a valid sig, same bodies, the group IDs its own create_group calls
+//! returned swapped in), case by case on `JOBS` workers, reading each body and nothing more.
+//! Target: runner / plain ≥ 0.8.
 //!
 //! Run with `cargo bench --bench runner`.
 
@@ -24,7 +25,7 @@ use imconform::runner::{Interrupt, Quiet, RunConfig, Runner, select};
 use imconform::spec::load_suite;
 
 const JOBS: usize = 16;
-const ROUNDS: usize = 40;
+const ROUNDS: usize = 300;
 
 fn emulator_config() -> EmulatorConfig {
     EmulatorConfig {
@@ -45,8 +46,11 @@ impl Measured {
     }
 }
 
-/// One case's requests, in order: (method, URL with a real sig, body).
-type Recorded = Vec<(String, String, String)>;
+/// One request the runner sent: method, URL with a real sig, body, and the GroupId its
+/// response created (create_group), so a replay can swap in the group it creates itself.
+type Sent = (String, String, String, Option<String>);
+/// One case's requests, in order.
+type Recorded = Vec<Sent>;
 
 async fn run_runner(base_url: &str) -> (Measured, Vec<Recorded>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -96,12 +100,20 @@ async fn run_runner(base_url: &str) -> (Measured, Vec<Recorded>) {
             c.steps
                 .iter()
                 .map(|s| {
+                    let created = s
+                        .response
+                        .as_ref()
+                        .and_then(|r| r.json.as_ref())
+                        .filter(|_| s.call == "create_group")
+                        .and_then(|j| j["GroupId"].as_str())
+                        .map(str::to_owned);
                     (
                         s.request.method.clone(),
                         s.request
                             .url
                             .replace("usersig=<redacted>", &format!("usersig={sig}")),
                         s.request.body.clone(),
+                        created,
                     )
                 })
                 .collect()
@@ -128,7 +140,13 @@ async fn run_plain(cases: Vec<Recorded>) -> Measured {
                 let Some(case) = queue.lock().unwrap().pop_front() else {
                     break;
                 };
-                for (method, url, body) in case {
+                // The runner's group IDs, and the ones this replay got for the same requests.
+                let mut swaps: Vec<(String, String)> = Vec::new();
+                for (method, mut url, mut body, created) in case {
+                    for (old, new) in &swaps {
+                        url = url.replace(old.as_str(), new);
+                        body = body.replace(old.as_str(), new);
+                    }
                     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
                     let response = client
                         .request(method, &url)
@@ -139,6 +157,12 @@ async fn run_plain(cases: Vec<Recorded>) -> Measured {
                         .expect("the emulator answers");
                     let bytes = response.bytes().await.expect("a body");
                     assert!(!bytes.is_empty());
+                    if let Some(old) = created {
+                        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                        if let Some(new) = v["GroupId"].as_str() {
+                            swaps.push((old, new.to_owned()));
+                        }
+                    }
                     sent += 1;
                 }
             }
@@ -176,7 +200,7 @@ fn main() {
                 .into_iter()
                 .map(|c| {
                     c.into_iter()
-                        .map(|(m, u, b)| (m, u.replace(&runner_target.base_url(), to), b))
+                        .map(|(m, u, b, g)| (m, u.replace(&runner_target.base_url(), to), b, g))
                         .collect()
                 })
                 .collect()

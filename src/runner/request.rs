@@ -124,8 +124,13 @@ pub(crate) async fn send_step(
     let request = RequestRecord {
         method: service.auth.method.clone(),
         url: shown_url,
-        body: cut(&String::from_utf8_lossy(&body_bytes), MAX_RECORDED_BODY),
+        body: cut(
+            String::from_utf8_lossy(&body_bytes).into_owned(),
+            MAX_RECORDED_BODY,
+        ),
     };
+    // Shared, not copied, by every attempt.
+    let body_bytes = bytes::Bytes::from(body_bytes);
 
     let expected = step.expect.code.clone();
     let mut attempts = 0;
@@ -174,7 +179,7 @@ pub(crate) async fn send_step(
                 let response = ResponseRecord {
                     status: resp.status,
                     content_type: resp.content_type,
-                    body: cut(&text, MAX_RECORDED_BODY),
+                    body: cut(text, MAX_RECORDED_BODY),
                     json,
                     truncated: resp.truncated,
                 };
@@ -257,15 +262,18 @@ fn encode(s: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-_.~*".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
     out
 }
 
-fn cut(s: &str, max: usize) -> String {
+fn cut(s: String, max: usize) -> String {
     if s.len() <= max {
-        return s.to_owned();
+        return s;
     }
     let mut end = max;
     while !s.is_char_boundary(end) {
