@@ -84,8 +84,9 @@ impl HttpClient {
         &self,
         method: &str,
         url: &str,
-        body: Vec<u8>,
+        body: impl Into<Bytes>,
     ) -> Result<HttpResponse, TransportError> {
+        let body: Bytes = body.into();
         let method =
             reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::POST);
         let timeout = self.settings.timeout;

@@ -95,6 +95,13 @@ async fn probe(fault: Fault, api: &Api) -> bool {
             .await
             .json
             .is_object(),
+        Fault::WrongContentType => {
+            api.call(GET_ATTR, json!({"GroupId": "missing"}))
+                .await
+                .content_type
+                .as_deref()
+                == Some("application/json")
+        }
         Fault::KeyLimitOffByOne => {
             let g = api.group("Public").await;
             api.modify(&g, kv(&[(&"k".repeat(33), "v")])).await.code() == 10045
@@ -362,6 +369,7 @@ fn is_envelope(fault: Fault) -> bool {
             | Fault::Http500OnError
             | Fault::ErrorInfoMissing
             | Fault::NonJsonErrorBody
+            | Fault::WrongContentType
     )
 }
 

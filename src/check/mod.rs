@@ -50,21 +50,7 @@ pub fn check_step(
         ));
     }
     if let Some(want) = &ctx.envelope.content_type {
-        let got = response.content_type.as_deref().unwrap_or("");
-        let media = got.split(';').next().unwrap_or("").trim();
-        if media.eq_ignore_ascii_case(want) {
-            out.push(CheckReport::pass("content type"));
-        } else if got.is_empty() {
-            out.push(CheckReport::fail(
-                "content type",
-                format!("expected Content-Type {want}, got none"),
-            ));
-        } else {
-            out.push(CheckReport::fail(
-                "content type",
-                format!("expected Content-Type {want}, got {got}"),
-            ));
-        }
+        out.push(content_type_check(want, response));
     }
     let Some(body) = response.json.as_ref().filter(|b| b.is_object()) else {
         let what = if response.truncated {
@@ -167,6 +153,34 @@ pub fn check_step(
     out
 }
 
+/// The response must declare the envelope's media type (parameters such as `charset` are
+/// ignored; for `application/json`, a `+json` type counts too). A target answering
+/// `text/plain` breaks clients that dispatch on the media type even when the bytes parse.
+fn content_type_check(want: &str, response: &ResponseRecord) -> CheckReport {
+    const CHECK: &str = "content type";
+    let want = want.to_ascii_lowercase();
+    let essence = response.content_type.as_deref().map(|t| {
+        t.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    });
+    match essence.as_deref() {
+        Some(t) if t == want || (want == "application/json" && t.ends_with("+json")) => {
+            CheckReport::pass(CHECK)
+        }
+        Some(t) => CheckReport::fail(
+            CHECK,
+            format!(
+                "expected Content-Type {want}, got {}",
+                short(&Value::from(t))
+            ),
+        ),
+        None => CheckReport::fail(CHECK, format!("expected Content-Type {want}, got none")),
+    }
+}
+
 /// The status field must exist and agree with the code: OK exactly when the code is success.
 fn envelope_check(envelope: &Envelope, body: &Value) -> CheckReport {
     let code = body.get(&envelope.code_field);
@@ -227,4 +241,46 @@ fn preview(body: &str) -> String {
     }
     let cut = if end < body.len() { "…" } else { "" };
     format!("{:?}{cut}", &body[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(content_type: Option<&str>) -> ResponseRecord {
+        ResponseRecord {
+            status: 200,
+            content_type: content_type.map(str::to_owned),
+            body: "{}".into(),
+            json: Some(Value::Object(Default::default())),
+            truncated: false,
+            normalized: None,
+        }
+    }
+
+    #[test]
+    fn content_type_must_be_json() {
+        for ok in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/problem+json",
+        ] {
+            assert!(
+                content_type_check("application/json", &response(Some(ok))).passed,
+                "{ok}"
+            );
+        }
+        let plain = content_type_check("application/json", &response(Some("text/plain")));
+        assert!(!plain.passed);
+        assert_eq!(
+            plain.message.as_deref(),
+            Some("expected Content-Type application/json, got \"text/plain\"")
+        );
+        let none = content_type_check("application/json", &response(None));
+        assert_eq!(
+            none.message.as_deref(),
+            Some("expected Content-Type application/json, got none")
+        );
+    }
 }

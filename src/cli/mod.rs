@@ -70,17 +70,14 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
-    // Not `Cli::parse()`: clap exits 2 on bad flags, which is `BAD_SPEC` here.
+    // clap exits with 2 on a bad flag, which is `BAD_SPEC` here: usage errors get `USAGE`.
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(e) if e.use_stderr() => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            });
+            return ExitCode::from(exit::USAGE);
         }
+        Err(e) => e.exit(),
     };
     let code = match cli.command {
         Command::Run(args) => run::execute(*args),

@@ -44,6 +44,7 @@ faults! {
     Http500OnError => "http-500-on-error": "API-level errors are answered with HTTP 500 instead of 200";
     ErrorInfoMissing => "error-info-missing": "error responses omit the ErrorInfo field";
     NonJsonErrorBody => "non-json-error-body": "error responses have a plain-text body instead of the JSON envelope";
+    WrongContentType => "wrong-content-type": "responses carry Content-Type text/plain instead of application/json";
     // limits
     KeyLimitOffByOne => "key-limit-off-by-one": "attribute keys of 33 bytes are accepted (limit enforced as > 33 instead of > 32)";
     KeyLengthInChars => "key-length-in-chars": "attribute key length is counted in characters, not UTF-8 bytes";

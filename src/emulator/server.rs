@@ -355,7 +355,12 @@ fn render(state: &AppState, outcome: ApiResult) -> Response {
         serde_json::to_vec(&envelope)
     }
     .expect("a JSON value always serializes");
-    respond(status, HeaderValue::from_static("application/json"), bytes)
+    let content_type = if faults.has(Fault::WrongContentType) {
+        HeaderValue::from_static("text/plain")
+    } else {
+        HeaderValue::from_static("application/json")
+    };
+    respond(status, content_type, bytes)
 }
 
 fn respond(status: StatusCode, content_type: HeaderValue, body: Vec<u8>) -> Response {

@@ -52,6 +52,15 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
     let mut stop: Option<Stop> = None;
     let mut made: Vec<(String, &FixtureDef, Scope)> = Vec::new();
     for (name, usage) in &case.fixtures {
+        // After an interrupt no further fixture is made; those already made are torn down.
+        if ctx.interrupt.is_set() {
+            stop = Some(Stop {
+                outcome: Outcome::Skip,
+                reason: "run interrupted".into(),
+                feature: None,
+            });
+            break;
+        }
         let def = &ctx.suite.service.fixtures[&usage.fixture];
         let mut fscope = Scope::default();
         fscope.set("run.id", Value::from(ctx.run_id.clone()));

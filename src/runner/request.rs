@@ -125,8 +125,13 @@ pub(crate) async fn send_step(
     let request = RequestRecord {
         method: service.auth.method.clone(),
         url: shown_url,
-        body: cut(&String::from_utf8_lossy(&body_bytes), MAX_RECORDED_BODY),
+        body: cut(
+            String::from_utf8_lossy(&body_bytes).into_owned(),
+            MAX_RECORDED_BODY,
+        ),
     };
+    // Shared, not copied, by every attempt.
+    let body_bytes = bytes::Bytes::from(body_bytes);
 
     let expected = step.expect.code.clone();
     let mut attempts = 0;
@@ -154,8 +159,13 @@ pub(crate) async fn send_step(
                 });
             }
             Ok(resp) => {
-                let text = String::from_utf8_lossy(&resp.body).into_owned();
-                let json = serde_json::from_slice::<Value>(&resp.body).ok();
+                let mut text = String::from_utf8_lossy(&resp.body).into_owned();
+                let json = match redact_secrets(&mut text, &[&usersig, key_text(ctx)]) {
+                    // A target echoing the sig (or the key) bare, where `usersig=` redaction
+                    // cannot see it: the record keeps the redacted text, parsed again.
+                    true => serde_json::from_str::<Value>(&text).ok(),
+                    false => serde_json::from_slice::<Value>(&resp.body).ok(),
+                };
                 let code = json
                     .as_ref()
                     .and_then(|j| response_code(&service.envelope, j));
@@ -170,7 +180,7 @@ pub(crate) async fn send_step(
                 let response = ResponseRecord {
                     status: resp.status,
                     content_type: resp.content_type,
-                    body: cut(&text, MAX_RECORDED_BODY),
+                    body: cut(text, MAX_RECORDED_BODY),
                     json,
                     truncated: resp.truncated,
                     normalized: None,
@@ -183,6 +193,30 @@ pub(crate) async fn send_step(
             }
         }
     }
+}
+
+/// The secret key text, when the run signs with one.
+fn key_text(ctx: &RunContext) -> &str {
+    match &ctx.config.credentials {
+        crate::auth::signer::Credentials::Key(k) => k.expose(),
+        crate::auth::signer::Credentials::Ready(sig) => sig,
+    }
+}
+
+/// Secrets shorter than this are not searched for (an empty or toy literal would redact
+/// ordinary text).
+const MIN_SECRET_LEN: usize = 8;
+
+/// Replaces every occurrence of each secret in `text`; true if anything was replaced.
+fn redact_secrets(text: &mut String, secrets: &[&str]) -> bool {
+    let mut changed = false;
+    for secret in secrets {
+        if secret.len() >= MIN_SECRET_LEN && text.contains(secret) {
+            *text = text.replace(secret, "<redacted>");
+            changed = true;
+        }
+    }
+    changed
 }
 
 async fn backoff(attempt: u32) {
@@ -230,15 +264,18 @@ fn encode(s: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-_.~*".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
     out
 }
 
-fn cut(s: &str, max: usize) -> String {
+fn cut(s: String, max: usize) -> String {
     if s.len() <= max {
-        return s.to_owned();
+        return s;
     }
     let mut end = max;
     while !s.is_char_boundary(end) {
@@ -272,5 +309,18 @@ mod tests {
             "http://h/v4/a/b?sdkappid=1&usersig=<redacted>"
         );
         assert_eq!(encode("a b&c"), "a%20b%26c");
+    }
+
+    #[test]
+    fn echoed_secrets_are_redacted_in_response_text() {
+        let mut text = r#"{"ErrorInfo":"bad sig eJyabc-_* for key k3y-k3y-k3y"}"#.to_owned();
+        assert!(redact_secrets(&mut text, &["eJyabc-_*", "k3y-k3y-k3y", ""]));
+        assert_eq!(
+            text,
+            r#"{"ErrorInfo":"bad sig <redacted> for key <redacted>"}"#
+        );
+        let mut short = "ok".to_owned();
+        assert!(!redact_secrets(&mut short, &["ok"]));
+        assert_eq!(short, "ok");
     }
 }

@@ -158,9 +158,28 @@ pub fn load_suite(root: &Path) -> Result<Suite, LoadError> {
 }
 
 fn read(path: &Path) -> Result<String, LoadError> {
-    std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),
         source,
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        // Located like every other spec problem: at the first byte that is not UTF-8.
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let column = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count()
+            + 1;
+        let byte = e.as_bytes()[valid.len()];
+        LoadError::Invalid(vec![SpecError {
+            loc: Loc {
+                file: Arc::new(path.to_path_buf()),
+                line: line as u32,
+                column: column as u32,
+            },
+            message: format!("the file is not valid UTF-8 (byte 0x{byte:02x})"),
+        }])
     })
 }
 

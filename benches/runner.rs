@@ -1,0 +1,235 @@
+//! Requests/s of the runner against the emulator, versus a plain reqwest loop sending the
+//! same requests with the same concurrency.
+//!
+//! The runner runs every get_group_attr case of `specs/` (fixtures, checks, schemas,
+//! snapshots), replicated `ROUNDS` times, `JOBS` cases at a time, pacing off, against an
+//! emulator with its rate limits off. The plain loop then replays the very requests the runner
+//! recorded (same URLs with a valid sig, same bodies, the group IDs its own create_group calls
+//! returned swapped in), case by case on `JOBS` workers, reading each body and nothing more.
+//! Target: runner / plain ≥ 0.8.
+//!
+//! Run with `cargo bench --bench runner`.
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use imconform::auth::signer::{Credentials, unix_now};
+use imconform::auth::usersig::{SecretKey, SigClaims, sign};
+use imconform::check::SnapshotStore;
+use imconform::emulator::{DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig};
+use imconform::http::HttpSettings;
+use imconform::result::Outcome;
+use imconform::runner::{Interrupt, Quiet, RunConfig, Runner, select};
+use imconform::spec::load_suite;
+
+const JOBS: usize = 16;
+const ROUNDS: usize = 300;
+
+fn emulator_config() -> EmulatorConfig {
+    EmulatorConfig {
+        api_rate_limits: false,
+        write_rate_limit: false,
+        ..EmulatorConfig::default()
+    }
+}
+
+struct Measured {
+    requests: u64,
+    elapsed: Duration,
+}
+
+impl Measured {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// One request the runner sent: method, URL with a real sig, body, and the GroupId its
+/// response created (create_group), so a replay can swap in the group it creates itself.
+type Sent = (String, String, String, Option<String>);
+/// One case's requests, in order.
+type Recorded = Vec<Sent>;
+
+async fn run_runner(base_url: &str) -> (Measured, Vec<Recorded>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let suite = Arc::new(load_suite(&root.join("specs")).expect("specs load"));
+    let profile = suite.service.default_profile.clone();
+    let cases = select(suite.plan(&profile), &["get_group_attr".to_owned()]);
+    let planned: Vec<_> = (0..ROUNDS).flat_map(|_| cases.iter().cloned()).collect();
+    let config = RunConfig {
+        base_url: base_url.to_owned(),
+        target_label: base_url.to_owned(),
+        profile: profile.clone(),
+        sdkappid: DEFAULT_SDKAPPID,
+        identifier: DEFAULT_ADMIN.to_owned(),
+        credentials: Credentials::Key(SecretKey::new(DEFAULT_TEST_KEY)),
+        jobs: JOBS,
+        http: HttpSettings::default(),
+        retries: 0,
+        pacing: false,
+        snapshots: SnapshotStore::for_profile(&root.join("snapshots"), &profile, &profile, false),
+        run_id: None,
+    };
+    let runner = Runner::new(suite, config, Interrupt::default()).expect("runner");
+    let started = Instant::now();
+    let report = runner.run(planned, Arc::new(Quiet)).await;
+    let elapsed = started.elapsed();
+    let not_passed: Vec<_> = report
+        .cases
+        .iter()
+        .filter(|c| !matches!(c.outcome, Outcome::Pass | Outcome::Skip))
+        .map(|c| (&c.id, &c.reason))
+        .collect();
+    assert!(not_passed.is_empty(), "cases failed: {not_passed:?}");
+    let requests = report
+        .cases
+        .iter()
+        .flat_map(|c| &c.steps)
+        .map(|s| u64::from(s.attempts))
+        .sum();
+    let sig = sign(
+        &SecretKey::new(DEFAULT_TEST_KEY),
+        &SigClaims::new(DEFAULT_SDKAPPID, DEFAULT_ADMIN, unix_now(), 86_400),
+    );
+    let recorded = report
+        .cases
+        .iter()
+        .map(|c| {
+            c.steps
+                .iter()
+                .map(|s| {
+                    let created = s
+                        .response
+                        .as_ref()
+                        .and_then(|r| r.json.as_ref())
+                        .filter(|_| s.call == "create_group")
+                        .and_then(|j| j["GroupId"].as_str())
+                        .map(str::to_owned);
+                    (
+                        s.request.method.clone(),
+                        s.request
+                            .url
+                            .replace("usersig=<redacted>", &format!("usersig={sig}")),
+                        s.request.body.clone(),
+                        created,
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    (Measured { requests, elapsed }, recorded)
+}
+
+async fn run_plain(cases: Vec<Recorded>) -> Measured {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .tcp_nodelay(true)
+        .build()
+        .unwrap();
+    let queue = Arc::new(Mutex::new(VecDeque::from(cases)));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..JOBS {
+        let (client, queue) = (client.clone(), queue.clone());
+        workers.push(tokio::spawn(async move {
+            let mut sent = 0u64;
+            loop {
+                let Some(case) = queue.lock().unwrap().pop_front() else {
+                    break;
+                };
+                // The runner's group IDs, and the ones this replay got for the same requests.
+                let mut swaps: Vec<(String, String)> = Vec::new();
+                for (method, mut url, mut body, created) in case {
+                    for (old, new) in &swaps {
+                        url = url.replace(old.as_str(), new);
+                        body = body.replace(old.as_str(), new);
+                    }
+                    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+                    let response = client
+                        .request(method, &url)
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await
+                        .expect("the emulator answers");
+                    let bytes = response.bytes().await.expect("a body");
+                    assert!(!bytes.is_empty());
+                    if let Some(old) = created {
+                        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                        if let Some(new) = v["GroupId"].as_str() {
+                            swaps.push((old, new.to_owned()));
+                        }
+                    }
+                    sent += 1;
+                }
+            }
+            sent
+        }));
+    }
+    let mut requests = 0;
+    for w in workers {
+        requests += w.await.unwrap();
+    }
+    Measured {
+        requests,
+        elapsed: started.elapsed(),
+    }
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let runner_target =
+            imconform::emulator::start(emulator_config(), "127.0.0.1:0".parse().unwrap())
+                .await
+                .unwrap();
+        // Warm-up: one round through both paths (connections, caches, page cache).
+        let (_, warm) = run_runner(&runner_target.base_url()).await;
+        let plain_target =
+            imconform::emulator::start(emulator_config(), "127.0.0.1:0".parse().unwrap())
+                .await
+                .unwrap();
+        let rebase = |cases: Vec<Recorded>, to: &str| -> Vec<Recorded> {
+            cases
+                .into_iter()
+                .map(|c| {
+                    c.into_iter()
+                        .map(|(m, u, b, g)| (m, u.replace(&runner_target.base_url(), to), b, g))
+                        .collect()
+                })
+                .collect()
+        };
+        let _ = run_plain(rebase(warm, &plain_target.base_url())).await;
+
+        let mut ratios = Vec::new();
+        for trial in 1..=3 {
+            let (runner, recorded) = run_runner(&runner_target.base_url()).await;
+            let plain = run_plain(rebase(recorded, &plain_target.base_url())).await;
+            let ratio = runner.rps() / plain.rps();
+            println!(
+                "trial {trial}: runner {} requests in {:.2?} = {:.0} req/s; plain reqwest {} requests in {:.2?} = {:.0} req/s; ratio {:.2}",
+                runner.requests,
+                runner.elapsed,
+                runner.rps(),
+                plain.requests,
+                plain.elapsed,
+                plain.rps(),
+                ratio
+            );
+            ratios.push(ratio);
+        }
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "median ratio runner/plain: {:.2} (target >= 0.80; {JOBS} jobs, pacing off)",
+            ratios[1]
+        );
+        runner_target.shutdown().await;
+        plain_target.shutdown().await;
+    });
+}
