@@ -172,7 +172,7 @@ async fn each_failure_kind_is_named_by_case_step_and_reason_in_every_report() {
         serde_json::from_str(&imconform::report::to_json(&report)).unwrap();
     assert_eq!(
         json["totals"],
-        serde_json::json!({"passed": 1, "failed": 4, "errors": 1, "skipped": 0})
+        serde_json::json!({"passed": 1, "failed": 4, "errors": 1, "skipped": 0, "known": 0, "fixed": 0})
     );
     let wrong = json_case(&json, "probe::wrong_code");
     assert_eq!(wrong["outcome"], "fail");
