@@ -223,33 +223,18 @@ fn value_holds_code(value: &Value, code_field: &str, code: i64) -> bool {
     }
 }
 
-/// Types from generated `group_type.*` probes, and from the `type` of the fixtures of cases
-/// that call the endpoint (the fixture's default when the case does not set it).
+/// Types from the endpoint's own group-type probes and from the fixtures of the other cases
+/// that call it.
 fn group_types_of(suite: &Suite, plan: &[PlannedCase], endpoint: &str) -> Vec<String> {
     let mut seen = Vec::new();
     for case in plan
         .iter()
         .filter(|c| c.steps.iter().any(|s| s.call == endpoint))
     {
-        if case.generated && case.group == endpoint && case.name.starts_with("group_type.") {
-            if let Some(Value::String(t)) = case.vars.get("group_type") {
-                seen.push(t.clone());
-            }
+        if case.is_group_type_probe() && case.group != endpoint {
             continue;
         }
-        for u in case.fixtures.values() {
-            let given = match u.with.get("type") {
-                Some(Template::Literal(Value::String(t))) => Some(t.clone()),
-                Some(_) => None,
-                None => suite
-                    .service
-                    .fixtures
-                    .get(&u.fixture)
-                    .and_then(|def| def.params.get("type"))
-                    .and_then(|default| default.as_ref()?.as_str().map(str::to_owned)),
-            };
-            seen.extend(given);
-        }
+        seen.extend(suite.case_group_types(case));
     }
     suite
         .service

@@ -170,3 +170,20 @@ fn describe(e: &reqwest::Error) -> String {
     };
     redact_in_text(&text)
 }
+
+/// Percent-encodes a query value: everything but the unreserved characters and `*` (the
+/// UserSig alphabet keeps `*`, `-` and `_` as they are).
+pub fn percent_encode(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~*".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+    out
+}

@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::http::percent_encode;
 use crate::runner::{exclude, select};
 use crate::spec::{Matcher, PlannedCase, Step, Suite};
 
@@ -265,7 +266,7 @@ impl CaseGen<'_> {
         }
         for (i, (k, v)) in params.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
-            url.push_str(&encode(k));
+            url.push_str(&percent_encode(k));
             url.push('=');
             url.push_str(&encode_keeping_templates(v));
         }
@@ -569,20 +570,7 @@ fn quoted(s: &str) -> String {
     out
 }
 
-/// Percent-encodes as the runner does (unreserved characters and `*` kept).
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~*".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// As `encode`, but `{{name}}` templates are kept for Hurl to fill in.
+/// As `percent_encode`, but `{{name}}` templates are kept for Hurl to fill in.
 fn encode_keeping_templates(s: &str) -> String {
     let mut out = String::new();
     let mut rest = s;
@@ -590,14 +578,14 @@ fn encode_keeping_templates(s: &str) -> String {
         let after = &rest[pos + 2..];
         match after.find("}}") {
             Some(end) => {
-                out.push_str(&encode(&rest[..pos]));
+                out.push_str(&percent_encode(&rest[..pos]));
                 out.push_str(&rest[pos..pos + 2 + end + 2]);
                 rest = &after[end + 2..];
             }
             None => break,
         }
     }
-    out.push_str(&encode(rest));
+    out.push_str(&percent_encode(rest));
     out
 }
 

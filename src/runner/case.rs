@@ -273,7 +273,7 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
         teardown_warnings: warnings,
         feature,
         known: None,
-        group_types: super::facts::group_types(&ctx.suite, &case),
+        group_types: ctx.suite.case_group_types(&case),
         expected_codes: super::facts::expected_codes(&case),
     }
 }

@@ -9,6 +9,7 @@ use super::RunContext;
 use super::scope::Scope;
 use crate::auth::signer::SigRequest;
 use crate::check::response_code;
+use crate::http::percent_encode;
 use crate::result::{RequestRecord, ResponseRecord};
 use crate::spec::{Endpoint, Step};
 
@@ -246,31 +247,15 @@ fn build_url(
     };
     for (i, (k, v)) in params.iter().enumerate() {
         url.push(if i == 0 { '?' } else { '&' });
-        url.push_str(&encode(k));
+        url.push_str(&percent_encode(k));
         url.push('=');
         if secret.contains(k) && !v.is_empty() {
             url.push_str("<redacted>");
         } else {
-            url.push_str(&encode(v));
+            url.push_str(&percent_encode(v));
         }
     }
     url
-}
-
-/// Percent-encodes everything but the unreserved characters and `*` (the UserSig alphabet).
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~*".contains(&b) {
-            out.push(b as char);
-        } else {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
-        }
-    }
-    out
 }
 
 fn cut(s: String, max: usize) -> String {
@@ -308,7 +293,7 @@ mod tests {
             build_url("http://h", "v4", "a/b", &params, &secret),
             "http://h/v4/a/b?sdkappid=1&usersig=<redacted>"
         );
-        assert_eq!(encode("a b&c"), "a%20b%26c");
+        assert_eq!(percent_encode("a b&c"), "a%20b%26c");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::model::*;
+use super::template::Template;
 
 /// The group name of cases written in the service file.
 pub const SERVICE_GROUP: &str = "service";
@@ -217,6 +218,47 @@ impl Suite {
                 out.push(case);
             }
         }
+    }
+}
+
+impl Suite {
+    /// The group types a case exercises: the type a `group_type.*` probe sets, else the literal
+    /// `type` of each fixture (the fixture's default when the case does not set it), in the
+    /// service's order.
+    pub fn case_group_types(&self, case: &PlannedCase) -> Vec<String> {
+        let mut seen: Vec<String> = Vec::new();
+        if case.is_group_type_probe()
+            && let Some(Value::String(t)) = case.vars.get("group_type")
+        {
+            seen.push(t.clone());
+        } else {
+            for u in case.fixtures.values() {
+                let given = match u.with.get("type") {
+                    Some(Template::Literal(Value::String(t))) => Some(t.clone()),
+                    Some(_) => None,
+                    None => self
+                        .service
+                        .fixtures
+                        .get(&u.fixture)
+                        .and_then(|def| def.params.get("type"))
+                        .and_then(|default| default.as_ref()?.as_str().map(str::to_owned)),
+                };
+                seen.extend(given);
+            }
+        }
+        self.service
+            .group_types
+            .iter()
+            .filter(|t| seen.contains(t))
+            .cloned()
+            .collect()
+    }
+}
+
+impl PlannedCase {
+    /// Made by the group-type generator (`group_type.<T>`).
+    pub fn is_group_type_probe(&self) -> bool {
+        self.generated && self.name.starts_with("group_type.")
     }
 }
 
