@@ -1,7 +1,9 @@
 //! Snapshots of response bodies in insta's `.snap` format, so `cargo insta review` works on
 //! them. Volatile values are redacted first; a mismatch leaves `NAME.snap.new` and a diff.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 use similar::TextDiff;
@@ -16,6 +18,17 @@ pub struct SnapshotStore {
     /// Where `.snap.new` files go (default: beside the snapshots, where `cargo insta review`
     /// finds them). Self-tests point this elsewhere so faulty targets leave nothing behind.
     pub pending_dir: Option<PathBuf>,
+    /// Recorded snapshot texts already read in this run (None: no file), so a case that runs
+    /// many times reads its snapshot once: the comparison sits on every step's path.
+    recorded: Arc<Mutex<HashMap<PathBuf, Recorded>>>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Recorded {
+    /// The snapshot text of the file (None: no file).
+    text: Option<String>,
+    /// A stale `.snap.new` beside a matching snapshot was removed already.
+    pending_cleared: bool,
 }
 
 /// The result of comparing one snapshot.
@@ -57,10 +70,52 @@ impl SnapshotStore {
         } else {
             base.join(profile)
         };
+        Self::new(dir, update)
+    }
+
+    pub fn new(dir: PathBuf, update: bool) -> Self {
         Self {
             dir,
             update,
             pending_dir: None,
+            recorded: Arc::default(),
+        }
+    }
+
+    /// The recorded text of a snapshot file, read once per store.
+    fn recorded(&self, path: &Path) -> Option<String> {
+        let mut cache = self.recorded.lock().expect("snapshot cache lock");
+        cache
+            .entry(path.to_path_buf())
+            .or_insert_with(|| Recorded {
+                text: std::fs::read_to_string(path)
+                    .ok()
+                    .map(|t| body_of(&t).to_owned()),
+                pending_cleared: false,
+            })
+            .text
+            .clone()
+    }
+
+    fn remember(&self, path: &Path, content: &str) {
+        let mut cache = self.recorded.lock().expect("snapshot cache lock");
+        let text = Some(content.trim_end().to_owned());
+        cache.insert(
+            path.to_path_buf(),
+            Recorded {
+                text,
+                pending_cleared: true,
+            },
+        );
+    }
+
+    /// Removes a `.snap.new` an earlier run left beside a snapshot that matches now (once).
+    fn clear_pending_once(&self, path: &Path, pending: &Path) {
+        let mut cache = self.recorded.lock().expect("snapshot cache lock");
+        let entry = cache.entry(path.to_path_buf()).or_default();
+        if !entry.pending_cleared {
+            remove_if_present(pending);
+            entry.pending_cleared = true;
         }
     }
 
@@ -80,22 +135,20 @@ impl SnapshotStore {
             .as_ref()
             .unwrap_or(&self.dir)
             .join(format!("{name}.snap.new"));
-        let recorded = std::fs::read_to_string(&path)
-            .ok()
-            .map(|text| body_of(&text).to_owned());
-        let file_text = render_file(content, meta);
+        let recorded = self.recorded(&path);
         match recorded {
             Some(old) if old.trim_end() == content.trim_end() => {
-                remove_if_present(&pending);
+                self.clear_pending_once(&path, &pending);
                 Ok(SnapshotOutcome::Matched)
             }
             _ if self.update => {
-                write(&path, &file_text)?;
+                write(&path, &render_file(content, meta))?;
                 remove_if_present(&pending);
+                self.remember(&path, content);
                 Ok(SnapshotOutcome::Written)
             }
             Some(old) => {
-                write(&pending, &file_text)?;
+                write(&pending, &render_file(content, meta))?;
                 let diff = TextDiff::from_lines(old.trim_end(), content.trim_end())
                     .unified_diff()
                     .context_radius(3)
@@ -107,7 +160,7 @@ impl SnapshotStore {
                 Ok(SnapshotOutcome::Differs { diff, pending })
             }
             None => {
-                write(&pending, &file_text)?;
+                write(&pending, &render_file(content, meta))?;
                 Ok(SnapshotOutcome::Missing { pending })
             }
         }
@@ -300,20 +353,12 @@ mod tests {
             source: "specs/x.yaml",
             expression: "x::y step 1",
         };
-        let writer = SnapshotStore {
-            dir: dir.clone(),
-            update: true,
-            pending_dir: None,
-        };
+        let writer = SnapshotStore::new(dir.clone(), true);
         assert_eq!(
             writer.compare("a", "{\n  \"k\": 1\n}", &meta).unwrap(),
             SnapshotOutcome::Written
         );
-        let reader = SnapshotStore {
-            dir: dir.clone(),
-            update: false,
-            pending_dir: None,
-        };
+        let reader = SnapshotStore::new(dir.clone(), false);
         assert_eq!(
             reader.compare("a", "{\n  \"k\": 1\n}", &meta).unwrap(),
             SnapshotOutcome::Matched

@@ -93,11 +93,7 @@ pub fn execute(args: CleanupArgs) -> u8 {
         http: HttpSettings::default(),
         retries: 2,
         pacing: true,
-        snapshots: SnapshotStore {
-            dir: std::env::temp_dir(),
-            update: false,
-            pending_dir: None,
-        },
+        snapshots: SnapshotStore::new(std::env::temp_dir(), false),
         run_id: None,
     };
     let ledger_file = match Ledger::open(&args.ledger) {

@@ -401,11 +401,7 @@ pub fn config(base_url: &str, snapshots: &Path, timeout: Duration, retries: u32)
         },
         retries,
         pacing: false,
-        snapshots: SnapshotStore {
-            dir: snapshots.to_path_buf(),
-            update: false,
-            pending_dir: None,
-        },
+        snapshots: SnapshotStore::new(snapshots.to_path_buf(), false),
         run_id: Some("0badc0de".to_owned()),
     }
 }
