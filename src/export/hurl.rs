@@ -233,29 +233,9 @@ impl CaseGen<'_> {
                 other => scope.get(other).cloned(),
             }
         };
-        let mut params: Vec<(String, String)> = Vec::new();
-        for (name, template) in &service.auth.query {
-            let chosen = match step.query.get(name) {
-                Some(None) => continue,
-                Some(Some(over)) => over,
-                None => template,
-            };
-            let v = chosen
-                .render(&auth)
-                .map_err(|e| format!("query parameter `{name}`: {e}"))?;
-            params.push((name.clone(), as_text(v)));
-        }
-        for (name, over) in &step.query {
-            if service.auth.query.iter().any(|(n, _)| n == name) {
-                continue;
-            }
-            if let Some(t) = over {
-                let v = t
-                    .render(&auth)
-                    .map_err(|e| format!("query parameter `{name}`: {e}"))?;
-                params.push((name.clone(), as_text(v)));
-            }
-        }
+        let params = service
+            .step_query(step, &auth)
+            .map_err(|(name, e)| format!("query parameter `{name}`: {e}"))?;
         let mut url = String::from("{{base_url}}");
         for part in [service.base_path.as_str(), endpoint.path_for(self.profile)] {
             let part = part.trim_matches('/');
@@ -396,13 +376,6 @@ impl CaseGen<'_> {
 
 fn one_line(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
-}
-
-fn as_text(v: Value) -> String {
-    match v {
-        Value::String(s) => s,
-        other => other.to_string(),
-    }
 }
 
 /// A Hurl variable name: letters, digits, `_` and `-`, starting with a letter.

@@ -77,29 +77,9 @@ pub(crate) async fn send_step(
             other => scope.get(other),
         }
     };
-    let mut params: Vec<(String, String)> = Vec::new();
-    for (name, template) in &service.auth.query {
-        let chosen = match step.query.get(name) {
-            Some(None) => continue,
-            Some(Some(over)) => over,
-            None => template,
-        };
-        let v = chosen
-            .render(&auth_value)
-            .map_err(|e| Unsendable::Harness(format!("query parameter `{name}`: {e}")))?;
-        params.push((name.clone(), as_text(v)));
-    }
-    for (name, over) in &step.query {
-        if service.auth.query.iter().any(|(n, _)| n == name) {
-            continue;
-        }
-        if let Some(t) = over {
-            let v = t
-                .render(&auth_value)
-                .map_err(|e| Unsendable::Harness(format!("query parameter `{name}`: {e}")))?;
-            params.push((name.clone(), as_text(v)));
-        }
-    }
+    let params = service
+        .step_query(step, &auth_value)
+        .map_err(|(name, e)| Unsendable::Harness(format!("query parameter `{name}`: {e}")))?;
 
     let path = endpoint.path_for(&ctx.config.profile);
     let base = ctx.config.base_url.trim_end_matches('/');
@@ -223,13 +203,6 @@ fn redact_secrets(text: &mut String, secrets: &[&str]) -> bool {
 async fn backoff(attempt: u32) {
     let ms = 100u64 << attempt.min(5);
     tokio::time::sleep(Duration::from_millis(ms)).await;
-}
-
-fn as_text(v: Value) -> String {
-    match v {
-        Value::String(s) => s,
-        other => other.to_string(),
-    }
 }
 
 /// `base/v4/path?k=v&...`, with the values of `secret` parameters replaced.

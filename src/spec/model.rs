@@ -67,6 +67,47 @@ pub struct AuthScheme {
     pub secret_params: Vec<String>,
 }
 
+impl Service {
+    /// The query a step sends: the auth parameters in order (a step may override one, or drop
+    /// it with `null`), then the step's extra parameters. `lookup` gives the `auth.*` values
+    /// and the case's variables. On failure: the parameter and why.
+    pub fn step_query(
+        &self,
+        step: &Step,
+        lookup: &dyn Fn(&str) -> Option<Value>,
+    ) -> Result<Vec<(String, String)>, (String, super::TemplateError)> {
+        let text = |name: &str, t: &Template| {
+            t.render(lookup)
+                .map(as_text)
+                .map_err(|e| (name.to_owned(), e))
+        };
+        let mut params = Vec::new();
+        for (name, template) in &self.auth.query {
+            match step.query.get(name) {
+                Some(None) => {}
+                Some(Some(over)) => params.push((name.clone(), text(name, over)?)),
+                None => params.push((name.clone(), text(name, template)?)),
+            }
+        }
+        for (name, over) in &step.query {
+            if let Some(t) = over
+                && !self.auth.query.iter().any(|(n, _)| n == name)
+            {
+                params.push((name.clone(), text(name, t)?));
+            }
+        }
+        Ok(params)
+    }
+}
+
+/// A rendered value as query text: strings as they are, anything else as JSON.
+fn as_text(v: Value) -> String {
+    match v {
+        Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Envelope {
     pub http_status: u16,
