@@ -7,13 +7,13 @@ use std::sync::Arc;
 use clap::Args;
 use imconform::auth::signer::Credentials;
 use imconform::check::SnapshotStore;
-use imconform::emulator::{DEFAULT_ADMIN, DEFAULT_SDKAPPID};
+use imconform::emulator::DEFAULT_SDKAPPID;
 use imconform::http::HttpSettings;
 use imconform::runner::ledger::{self, Ledger};
 use imconform::runner::{Interrupt, RunConfig, Runner};
 use imconform::spec::load_suite;
 
-use super::common::{AppArgs, eprint_error, runtime};
+use super::common::{AppArgs, SignerArgs, eprint_error, runtime};
 use super::exit;
 
 #[derive(Args, Debug)]
@@ -23,11 +23,8 @@ pub struct CleanupArgs {
     target: String,
     #[command(flatten)]
     app: AppArgs,
-    #[arg(long, env = "IMCONFORM_ADMIN", default_value = DEFAULT_ADMIN)]
-    admin: String,
-    /// A ready-made UserSig for --admin.
-    #[arg(long, env = "IMCONFORM_USERSIG", hide_env_values = true)]
-    usersig: Option<String>,
+    #[command(flatten)]
+    signer: SignerArgs,
     #[arg(long, default_value = "specs")]
     specs: PathBuf,
     #[arg(
@@ -49,7 +46,7 @@ pub fn execute(args: CleanupArgs) -> u8 {
             return exit::BAD_SPEC;
         }
     };
-    let credentials = match (&args.usersig, args.app.secret_key()) {
+    let credentials = match (&args.signer.usersig, args.app.secret_key()) {
         (Some(sig), _) => Credentials::Ready(sig.clone()),
         (None, Ok(Some(key))) => Credentials::Key(key),
         (None, Ok(None)) => {
@@ -87,7 +84,7 @@ pub fn execute(args: CleanupArgs) -> u8 {
         target_label: target.clone(),
         profile: suite.service.default_profile.clone(),
         sdkappid: args.app.sdkappid.unwrap_or(DEFAULT_SDKAPPID),
-        identifier: args.admin.clone(),
+        identifier: args.signer.admin.clone(),
         credentials,
         jobs: 1,
         http: HttpSettings::default(),

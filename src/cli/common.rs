@@ -19,6 +19,17 @@ pub struct AppArgs {
     pub key_file: Option<PathBuf>,
 }
 
+/// Who the requests are signed for, and a ready-made sig for users without the key.
+#[derive(Args, Debug, Clone)]
+pub struct SignerArgs {
+    /// The app admin identifier the requests are signed for.
+    #[arg(long, env = "IMCONFORM_ADMIN", default_value = imconform::emulator::DEFAULT_ADMIN)]
+    pub admin: String,
+    /// A ready-made UserSig for --admin, for users who do not hold the key.
+    #[arg(long, env = "IMCONFORM_USERSIG", hide_env_values = true)]
+    pub usersig: Option<String>,
+}
+
 impl AppArgs {
     /// The key from --key, the environment, or the key file, in that order.
     pub fn secret_key(&self) -> Result<Option<SecretKey>, String> {

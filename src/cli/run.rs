@@ -8,9 +8,7 @@ use clap::Args;
 use imconform::auth::signer::Credentials;
 use imconform::auth::usersig::SecretKey;
 use imconform::check::SnapshotStore;
-use imconform::emulator::{
-    DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault,
-};
+use imconform::emulator::{DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault};
 use imconform::http::HttpSettings;
 use imconform::known::{KnownList, apply_known, classify_case, load_known};
 use imconform::require::apply_required;
@@ -22,7 +20,7 @@ use imconform::target::{ActiveTarget, TargetSpec};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::baseline::Baselines;
-use super::common::{AppArgs, eprint_error, runtime};
+use super::common::{AppArgs, SignerArgs, eprint_error, runtime};
 use super::exit;
 
 #[derive(Args, Debug)]
@@ -32,12 +30,8 @@ pub struct RunArgs {
     target: Option<String>,
     #[command(flatten)]
     app: AppArgs,
-    /// The app admin identifier the requests are signed for.
-    #[arg(long, env = "IMCONFORM_ADMIN", default_value = DEFAULT_ADMIN)]
-    admin: String,
-    /// A ready-made UserSig for --admin, for users who do not hold the key.
-    #[arg(long, env = "IMCONFORM_USERSIG", hide_env_values = true)]
-    usersig: Option<String>,
+    #[command(flatten)]
+    signer: SignerArgs,
     /// The spec directory.
     #[arg(long, default_value = "specs")]
     specs: PathBuf,
@@ -244,7 +238,7 @@ pub fn execute(args: RunArgs) -> u8 {
                 key: key
                     .clone()
                     .unwrap_or_else(|| SecretKey::new(DEFAULT_TEST_KEY)),
-                admins: vec![args.admin.clone()],
+                admins: vec![args.signer.admin.clone()],
                 profile: profile.clone(),
                 faults,
                 details_differ: args.details_differ,
@@ -255,7 +249,7 @@ pub fn execute(args: RunArgs) -> u8 {
             TargetSpec::Embedded(config)
         }
     };
-    let credentials = match (&args.usersig, key, &target) {
+    let credentials = match (&args.signer.usersig, key, &target) {
         (Some(sig), _, _) => Credentials::Ready(sig.clone()),
         (None, Some(k), _) => Credentials::Key(k),
         (None, None, TargetSpec::Embedded(_)) => Credentials::Key(SecretKey::new(DEFAULT_TEST_KEY)),
@@ -281,7 +275,7 @@ pub fn execute(args: RunArgs) -> u8 {
             target_label: active.label.clone(),
             profile: profile.clone(),
             sdkappid,
-            identifier: args.admin.clone(),
+            identifier: args.signer.admin.clone(),
             credentials,
             jobs: args.jobs,
             http: HttpSettings {
