@@ -4,6 +4,10 @@
 //!
 //! Run with `cargo bench --bench emulator`.
 
+/// The allocator the `imconform` binary ships with, for both sides of the comparison.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -6,9 +6,16 @@
 //! emulator with its rate limits off. The plain loop then replays the very requests the runner
 //! recorded (same URLs with a valid sig, same bodies, the group IDs its own create_group calls
 //! returned swapped in), case by case on `JOBS` workers, reading each body and nothing more.
+//! Trials alternate which side goes first; the median of their ratios is the figure.
 //! Target: runner / plain ≥ 0.8.
 //!
-//! Run with `cargo bench --bench runner`.
+//! Run with `cargo bench --bench runner`. For profilers: `BENCH_ROUNDS=N` sets the rounds;
+//! `PROFILE_RUNNER_ONLY=N` (or `PROFILE_PLAIN_ONLY=N`) runs one side N more times after the
+//! warm-up and nothing else, so `perf record` or `valgrind --tool=callgrind` sees one side.
+
+/// The allocator the `imconform` binary ships with, for both sides of the comparison.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -22,10 +29,11 @@ use imconform::emulator::{DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, Emu
 use imconform::http::HttpSettings;
 use imconform::result::Outcome;
 use imconform::runner::{Interrupt, Quiet, RunConfig, Runner, select};
-use imconform::spec::load_suite;
+use imconform::spec::{Suite, load_suite};
 
 const JOBS: usize = 16;
-const ROUNDS: usize = 300;
+const ROUNDS: usize = 150;
+const TRIALS: usize = 15;
 
 fn emulator_config() -> EmulatorConfig {
     EmulatorConfig {
@@ -38,6 +46,8 @@ fn emulator_config() -> EmulatorConfig {
 struct Measured {
     requests: u64,
     elapsed: Duration,
+    /// CPU seconds the whole process used meanwhile (harness, client and emulator).
+    cpu_secs: f64,
 }
 
 impl Measured {
@@ -52,12 +62,16 @@ type Sent = (String, String, String, Option<String>);
 /// One case's requests, in order.
 type Recorded = Vec<Sent>;
 
-async fn run_runner(base_url: &str) -> (Measured, Vec<Recorded>) {
+async fn run_runner(suite: &Arc<Suite>, base_url: &str) -> (Measured, Vec<Recorded>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let suite = Arc::new(load_suite(&root.join("specs")).expect("specs load"));
+    let suite = suite.clone();
     let profile = suite.service.default_profile.clone();
     let cases = select(suite.plan(&profile), &["get_group_attr".to_owned()]);
-    let planned: Vec<_> = (0..ROUNDS).flat_map(|_| cases.iter().cloned()).collect();
+    let rounds = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(ROUNDS);
+    let planned: Vec<_> = (0..rounds).flat_map(|_| cases.iter().cloned()).collect();
     let config = RunConfig {
         base_url: base_url.to_owned(),
         target_label: base_url.to_owned(),
@@ -73,9 +87,11 @@ async fn run_runner(base_url: &str) -> (Measured, Vec<Recorded>) {
         run_id: None,
     };
     let runner = Runner::new(suite, config, Interrupt::default()).expect("runner");
+    let cpu_before = cpu_secs();
     let started = Instant::now();
     let report = runner.run(planned, Arc::new(Quiet)).await;
     let elapsed = started.elapsed();
+    let cpu_secs = cpu_secs() - cpu_before;
     let not_passed: Vec<_> = report
         .cases
         .iter()
@@ -119,7 +135,14 @@ async fn run_runner(base_url: &str) -> (Measured, Vec<Recorded>) {
                 .collect()
         })
         .collect();
-    (Measured { requests, elapsed }, recorded)
+    (
+        Measured {
+            requests,
+            elapsed,
+            cpu_secs,
+        },
+        recorded,
+    )
 }
 
 async fn run_plain(cases: Vec<Recorded>) -> Measured {
@@ -130,6 +153,7 @@ async fn run_plain(cases: Vec<Recorded>) -> Measured {
         .build()
         .unwrap();
     let queue = Arc::new(Mutex::new(VecDeque::from(cases)));
+    let cpu_before = cpu_secs();
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..JOBS {
@@ -176,7 +200,20 @@ async fn run_plain(cases: Vec<Recorded>) -> Measured {
     Measured {
         requests,
         elapsed: started.elapsed(),
+        cpu_secs: cpu_secs() - cpu_before,
     }
+}
+
+/// CPU seconds (user and system) this process has used so far.
+fn cpu_secs() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 fn main() {
@@ -185,12 +222,20 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let suite = Arc::new(load_suite(&root.join("specs")).expect("specs load"));
         let runner_target =
             imconform::emulator::start(emulator_config(), "127.0.0.1:0".parse().unwrap())
                 .await
                 .unwrap();
         // Warm-up: one round through both paths (connections, caches, page cache).
-        let (_, warm) = run_runner(&runner_target.base_url()).await;
+        let (_, warm) = run_runner(&suite, &runner_target.base_url()).await;
+        if let Some(n) = std::env::var("PROFILE_RUNNER_ONLY").ok().and_then(|n| n.parse().ok()) {
+            for _ in 0..n {
+                let _ = run_runner(&suite, &runner_target.base_url()).await;
+            }
+            return;
+        }
         let plain_target =
             imconform::emulator::start(emulator_config(), "127.0.0.1:0".parse().unwrap())
                 .await
@@ -205,29 +250,58 @@ fn main() {
                 })
                 .collect()
         };
-        let _ = run_plain(rebase(warm, &plain_target.base_url())).await;
+        let mut recorded = warm;
+        let _ = run_plain(rebase(recorded.clone(), &plain_target.base_url())).await;
+        if let Some(n) = std::env::var("PROFILE_PLAIN_ONLY").ok().and_then(|n| n.parse().ok()) {
+            for _ in 0..n {
+                let _ = run_plain(rebase(recorded.clone(), &plain_target.base_url())).await;
+            }
+            return;
+        }
 
+        // Trials alternate which side goes first, so drift over the run (heap growth, the
+        // machine's other load) does not favour one side.
         let mut ratios = Vec::new();
-        for trial in 1..=3 {
-            let (runner, recorded) = run_runner(&runner_target.base_url()).await;
-            let plain = run_plain(rebase(recorded, &plain_target.base_url())).await;
+        let mut cpu_ratios = Vec::new();
+        for trial in 1..=TRIALS {
+            let (runner, plain) = if trial % 2 == 1 {
+                let (runner, next) = run_runner(&suite, &runner_target.base_url()).await;
+                recorded = next;
+                let plain = run_plain(rebase(recorded.clone(), &plain_target.base_url())).await;
+                (runner, plain)
+            } else {
+                let plain = run_plain(rebase(recorded.clone(), &plain_target.base_url())).await;
+                let (runner, next) = run_runner(&suite, &runner_target.base_url()).await;
+                recorded = next;
+                (runner, plain)
+            };
             let ratio = runner.rps() / plain.rps();
+            // CPU per request, plain over runner: how much more work a runner request costs.
+            let cpu_ratio = (plain.cpu_secs / plain.requests as f64)
+                / (runner.cpu_secs / runner.requests as f64);
             println!(
-                "trial {trial}: runner {} requests in {:.2?} = {:.0} req/s; plain reqwest {} requests in {:.2?} = {:.0} req/s; ratio {:.2}",
+                "trial {trial}: runner {} requests in {:.2?} = {:.0} req/s ({:.2} s CPU); plain reqwest {} requests in {:.2?} = {:.0} req/s ({:.2} s CPU); ratio {:.2}",
                 runner.requests,
                 runner.elapsed,
                 runner.rps(),
+                runner.cpu_secs,
                 plain.requests,
                 plain.elapsed,
                 plain.rps(),
+                plain.cpu_secs,
                 ratio
             );
             ratios.push(ratio);
+            cpu_ratios.push(cpu_ratio);
         }
         ratios.sort_by(f64::total_cmp);
+        cpu_ratios.sort_by(f64::total_cmp);
         println!(
-            "median ratio runner/plain: {:.2} (target >= 0.80; {JOBS} jobs, pacing off)",
-            ratios[1]
+            "median ratio runner/plain: {:.2} (target >= 0.80; {JOBS} jobs, pacing off, {TRIALS} trials, range {:.2}..{:.2}); CPU per request plain/runner: {:.2}",
+            ratios[TRIALS / 2],
+            ratios[0],
+            ratios[TRIALS - 1],
+            cpu_ratios[TRIALS / 2],
         );
         runner_target.shutdown().await;
         plain_target.shutdown().await;

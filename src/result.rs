@@ -1,6 +1,8 @@
 //! Plain result data: what a run produced. Reports are pure functions of these types.
 //! Nothing here holds a secret: requests are recorded with secret parameters redacted.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -318,8 +320,9 @@ pub struct ResponseRecord {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckReport {
-    /// `envelope`, `code`, `schema`, `path /GroupAttrAry`, `snapshot NAME`.
-    pub check: String,
+    /// `envelope`, `code`, `schema`, `path /GroupAttrAry`, `snapshot NAME`. Most names are
+    /// fixed words: they are not copied for every step of a run.
+    pub check: Cow<'static, str>,
     pub passed: bool,
     /// What was expected and what came, when it failed.
     pub message: Option<String>,
@@ -328,7 +331,7 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    pub fn pass(check: impl Into<String>) -> Self {
+    pub fn pass(check: impl Into<Cow<'static, str>>) -> Self {
         Self {
             check: check.into(),
             passed: true,
@@ -337,7 +340,7 @@ impl CheckReport {
         }
     }
 
-    pub fn fail(check: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn fail(check: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         Self {
             check: check.into(),
             passed: false,

@@ -39,7 +39,9 @@ pub fn check_step(
     step: &Step,
     response: &ResponseRecord,
 ) -> Vec<CheckReport> {
-    let mut out = Vec::new();
+    // Status, content type, envelope, code, schema, the paths, the snapshot: every step's
+    // checks stay in the run's report, so the list is allocated once at its final size.
+    let mut out = Vec::with_capacity(6 + step.expect.paths.len());
     let want_status = step.expect.http_status.unwrap_or(ctx.envelope.http_status);
     if response.status == want_status {
         out.push(CheckReport::pass("http status"));

@@ -20,13 +20,13 @@ pub struct SnapshotStore {
     pub pending_dir: Option<PathBuf>,
     /// Recorded snapshot texts already read in this run (None: no file), so a case that runs
     /// many times reads its snapshot once: the comparison sits on every step's path.
-    recorded: Arc<Mutex<HashMap<PathBuf, Recorded>>>,
+    recorded: Arc<Mutex<HashMap<String, Recorded>>>,
 }
 
 #[derive(Debug, Clone, Default)]
 struct Recorded {
-    /// The snapshot text of the file (None: no file).
-    text: Option<String>,
+    /// The snapshot text of the file, trimmed at the end (None: no file).
+    text: Option<Arc<str>>,
     /// A stale `.snap.new` beside a matching snapshot was removed already.
     pending_cleared: bool,
 }
@@ -83,25 +83,29 @@ impl SnapshotStore {
     }
 
     /// The recorded text of a snapshot file, read once per store.
-    fn recorded(&self, path: &Path) -> Option<String> {
+    fn recorded(&self, name: &str) -> Option<Arc<str>> {
         let mut cache = self.recorded.lock().expect("snapshot cache lock");
-        cache
-            .entry(path.to_path_buf())
-            .or_insert_with(|| Recorded {
-                text: std::fs::read_to_string(path)
-                    .ok()
-                    .map(|t| body_of(&t).to_owned()),
+        if let Some(known) = cache.get(name) {
+            return known.text.clone();
+        }
+        let text = std::fs::read_to_string(self.path_of(name))
+            .ok()
+            .map(|t| Arc::from(body_of(&t).trim_end()));
+        cache.insert(
+            name.to_owned(),
+            Recorded {
+                text: text.clone(),
                 pending_cleared: false,
-            })
-            .text
-            .clone()
+            },
+        );
+        text
     }
 
-    fn remember(&self, path: &Path, content: &str) {
+    fn remember(&self, name: &str, content: &str) {
         let mut cache = self.recorded.lock().expect("snapshot cache lock");
-        let text = Some(content.trim_end().to_owned());
+        let text = Some(Arc::from(content.trim_end()));
         cache.insert(
-            path.to_path_buf(),
+            name.to_owned(),
             Recorded {
                 text,
                 pending_cleared: true,
@@ -110,11 +114,14 @@ impl SnapshotStore {
     }
 
     /// Removes a `.snap.new` an earlier run left beside a snapshot that matches now (once).
-    fn clear_pending_once(&self, path: &Path, pending: &Path) {
+    fn clear_pending_once(&self, name: &str, pending: impl FnOnce() -> PathBuf) {
         let mut cache = self.recorded.lock().expect("snapshot cache lock");
-        let entry = cache.entry(path.to_path_buf()).or_default();
+        let entry = match cache.get_mut(name) {
+            Some(entry) => entry,
+            None => cache.entry(name.to_owned()).or_default(),
+        };
         if !entry.pending_cleared {
-            remove_if_present(pending);
+            remove_if_present(&pending());
             entry.pending_cleared = true;
         }
     }
@@ -129,27 +136,29 @@ impl SnapshotStore {
         content: &str,
         meta: &SnapshotMeta<'_>,
     ) -> Result<SnapshotOutcome, SnapshotError> {
+        let pending_of = || {
+            self.pending_dir
+                .as_ref()
+                .unwrap_or(&self.dir)
+                .join(format!("{name}.snap.new"))
+        };
+        let recorded = self.recorded(name);
+        if recorded.as_deref() == Some(content.trim_end()) {
+            self.clear_pending_once(name, pending_of);
+            return Ok(SnapshotOutcome::Matched);
+        }
         let path = self.path_of(name);
-        let pending = self
-            .pending_dir
-            .as_ref()
-            .unwrap_or(&self.dir)
-            .join(format!("{name}.snap.new"));
-        let recorded = self.recorded(&path);
+        let pending = pending_of();
         match recorded {
-            Some(old) if old.trim_end() == content.trim_end() => {
-                self.clear_pending_once(&path, &pending);
-                Ok(SnapshotOutcome::Matched)
-            }
             _ if self.update => {
                 write(&path, &render_file(content, meta))?;
                 remove_if_present(&pending);
-                self.remember(&path, content);
+                self.remember(name, content);
                 Ok(SnapshotOutcome::Written)
             }
             Some(old) => {
                 write(&pending, &render_file(content, meta))?;
-                let diff = TextDiff::from_lines(old.trim_end(), content.trim_end())
+                let diff = TextDiff::from_lines(&*old, content.trim_end())
                     .unified_diff()
                     .context_radius(3)
                     .header(

@@ -38,9 +38,9 @@ struct Stop {
     feature: Option<String>,
 }
 
-pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usize) -> CaseReport {
+pub(crate) async fn run_case(ctx: &RunContext, case: &PlannedCase, index: usize) -> CaseReport {
     let started = Instant::now();
-    let mut steps: Vec<StepReport> = Vec::new();
+    let mut steps: Vec<StepReport> = Vec::with_capacity(step_count(ctx, case));
     let mut warnings = Vec::new();
     let mut scope = Scope::default();
     scope.set("run.id", Value::from(ctx.run_id.clone()));
@@ -92,7 +92,7 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
         let mut ok = true;
         for (i, step) in def.setup.iter().enumerate() {
             let (report, verdict) =
-                run_step(&ctx, &case, Phase::Setup, i + 1, step, &mut fscope).await;
+                run_step(ctx, case, Phase::Setup, i + 1, step, &mut fscope).await;
             steps.push(report);
             match verdict {
                 Verdict::Passed => {}
@@ -130,16 +130,17 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
         }
         // Even a half-made fixture is torn down: its first steps may have created something.
         record(
-            &ctx,
+            ctx,
             LedgerEvent::Made,
-            &ledger_key(&ctx, index, name),
+            (index, name),
             &usage.fixture,
             &fscope,
         );
-        made.push((name.clone(), def, fscope.clone()));
+        made.push((name.clone(), def, fscope));
         if !ok {
             break;
         }
+        let fscope = &made.last().expect("just pushed").2;
         for (export, t) in &def.exports {
             match t.render(&fscope.lookup()) {
                 Ok(v) => scope.set_volatile(format!("{name}.{export}"), v),
@@ -158,64 +159,10 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
     }
 
     if stop.is_none() {
-        // The steps run in their own task so that a panic in a check cannot skip teardown.
-        let task_ctx = ctx.clone();
-        let task_case = case.clone();
-        let mut task_scope = scope.clone();
-        let joined = tokio::spawn(async move {
-            let mut reports = Vec::new();
-            let mut stop = None;
-            for (i, step) in task_case.steps.iter().enumerate() {
-                if task_ctx.interrupt.is_set() {
-                    stop = Some(Stop {
-                        outcome: Outcome::Skip,
-                        reason: "run interrupted".into(),
-                        feature: None,
-                    });
-                    break;
-                }
-                let (report, verdict) = run_step(
-                    &task_ctx,
-                    &task_case,
-                    Phase::Step,
-                    i + 1,
-                    step,
-                    &mut task_scope,
-                )
-                .await;
-                let label = report.label();
-                reports.push(report);
-                let (outcome, reason, feature) = match verdict {
-                    Verdict::Passed => continue,
-                    Verdict::Failed(r) => (Outcome::Fail, r, None),
-                    Verdict::Error(r) => (Outcome::Error, r, None),
-                    Verdict::Skip(r) => (Outcome::Skip, r, None),
-                    Verdict::NotEnabled { feature, reason } => {
-                        (Outcome::Skip, reason, Some(feature))
-                    }
-                };
-                stop = Some(Stop {
-                    outcome,
-                    reason: format!("{label}: {reason}"),
-                    feature,
-                });
-                break;
-            }
-            (reports, stop, task_scope)
-        })
-        .await;
-        match joined {
-            Ok((reports, s, s_scope)) => {
-                steps.extend(reports);
-                stop = s;
-                scope = s_scope;
-            }
-            Err(e) => {
-                let what = if e.is_panic() {
-                    panic_text(e.into_panic())
-                } else {
-                    "cancelled".to_owned()
-                };
+        // A panic in a check must not skip teardown: it ends the case as an error instead.
+        match guarded(run_steps(ctx, case, &mut scope, &mut steps)).await {
+            Ok(s) => stop = s,
+            Err(what) => {
                 stop = Some(Stop {
                     outcome: Outcome::Error,
                     reason: format!("the harness panicked while running steps: {what}"),
@@ -226,8 +173,7 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
     }
 
     for (i, step) in case.teardown.iter().enumerate() {
-        let (report, verdict) =
-            run_step(&ctx, &case, Phase::Teardown, i + 1, step, &mut scope).await;
+        let (report, verdict) = run_step(ctx, case, Phase::Teardown, i + 1, step, &mut scope).await;
         if let Some(w) = teardown_warning(&report, verdict) {
             warnings.push(w);
         }
@@ -237,7 +183,7 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
         let mut removed = true;
         for (i, step) in def.teardown.iter().enumerate() {
             let (report, verdict) =
-                run_step(&ctx, &case, Phase::Teardown, i + 1, step, &mut fscope).await;
+                run_step(ctx, case, Phase::Teardown, i + 1, step, &mut fscope).await;
             if let Some(w) = teardown_warning(&report, verdict) {
                 warnings.push(format!("fixture `{name}`: {w}"));
                 removed = false;
@@ -246,15 +192,34 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
         }
         if removed {
             record(
-                &ctx,
+                ctx,
                 LedgerEvent::Removed,
-                &ledger_key(&ctx, index, &name),
+                (index, &name),
                 &def.name,
                 &fscope,
             );
         }
     }
 
+    let mut report = case_report(ctx, case, stop);
+    report.duration_ms = ms_since(started);
+    report.steps = steps;
+    report.teardown_warnings = warnings;
+    report
+}
+
+/// The report of a case the harness itself failed on: a panic outside the steps' guard.
+pub(crate) fn panicked_case(ctx: &RunContext, case: &PlannedCase, what: String) -> CaseReport {
+    let stop = Stop {
+        outcome: Outcome::Error,
+        reason: format!("the harness panicked: {what}"),
+        feature: None,
+    };
+    case_report(ctx, case, Some(stop))
+}
+
+/// A case's report, without steps yet.
+fn case_report(ctx: &RunContext, case: &PlannedCase, stop: Option<Stop>) -> CaseReport {
     let (outcome, reason, feature) = match stop {
         None => (Outcome::Pass, None, None),
         Some(s) => (s.outcome, Some(s.reason), s.feature),
@@ -268,26 +233,90 @@ pub(crate) async fn run_case(ctx: Arc<RunContext>, case: PlannedCase, index: usi
         location: case.loc.to_string(),
         outcome,
         reason,
-        duration_ms: ms_since(started),
-        steps,
-        teardown_warnings: warnings,
+        duration_ms: 0,
+        steps: Vec::new(),
+        teardown_warnings: Vec::new(),
         feature,
         known: None,
-        group_types: ctx.suite.case_group_types(&case),
-        expected_codes: super::facts::expected_codes(&case),
+        group_types: ctx.suite.case_group_types(case),
+        expected_codes: super::facts::expected_codes(case),
     }
+}
+
+/// The case's own steps, in order, until one does not pass.
+async fn run_steps(
+    ctx: &RunContext,
+    case: &PlannedCase,
+    scope: &mut Scope,
+    reports: &mut Vec<StepReport>,
+) -> Option<Stop> {
+    for (i, step) in case.steps.iter().enumerate() {
+        if ctx.interrupt.is_set() {
+            return Some(Stop {
+                outcome: Outcome::Skip,
+                reason: "run interrupted".into(),
+                feature: None,
+            });
+        }
+        let (report, verdict) = run_step(ctx, case, Phase::Step, i + 1, step, scope).await;
+        let (outcome, reason, feature) = match verdict {
+            Verdict::Passed => {
+                reports.push(report);
+                continue;
+            }
+            Verdict::Failed(r) => (Outcome::Fail, r, None),
+            Verdict::Error(r) => (Outcome::Error, r, None),
+            Verdict::Skip(r) => (Outcome::Skip, r, None),
+            Verdict::NotEnabled { feature, reason } => (Outcome::Skip, reason, Some(feature)),
+        };
+        let stop = Stop {
+            outcome,
+            reason: format!("{}: {reason}", report.label()),
+            feature,
+        };
+        reports.push(report);
+        return Some(stop);
+    }
+    None
+}
+
+/// Runs `work`, turning a panic into its message.
+pub(crate) async fn guarded<T>(work: impl std::future::Future<Output = T>) -> Result<T, String> {
+    use futures_util::FutureExt;
+    std::panic::AssertUnwindSafe(work)
+        .catch_unwind()
+        .await
+        .map_err(panic_text)
+}
+
+/// How many steps a case runs when nothing fails: its reports are collected without regrowth.
+fn step_count(ctx: &RunContext, case: &PlannedCase) -> usize {
+    let fixtures: usize = case
+        .fixtures
+        .values()
+        .filter_map(|u| ctx.suite.service.fixtures.get(&u.fixture))
+        .map(|d| d.setup.len() + d.teardown.len())
+        .sum();
+    fixtures + case.steps.len() + case.teardown.len()
 }
 
 fn ledger_key(ctx: &RunContext, index: usize, fixture: &str) -> String {
     format!("{}/{index}/{fixture}", ctx.run_id)
 }
 
-/// Notes a fixture in the ledger; a ledger that cannot be written is reported, not fatal.
-fn record(ctx: &RunContext, event: LedgerEvent, key: &str, fixture: &str, scope: &Scope) {
+/// Notes a fixture (the case's index and the fixture's name) in the ledger; a ledger that
+/// cannot be written is reported, not fatal.
+fn record(
+    ctx: &RunContext,
+    event: LedgerEvent,
+    (index, name): (usize, &str),
+    fixture: &str,
+    scope: &Scope,
+) {
     let Some(ledger) = &ctx.ledger else { return };
     let entry = LedgerEntry {
         event,
-        key: key.to_owned(),
+        key: ledger_key(ctx, index, name),
         run_id: ctx.run_id.clone(),
         target: ctx.config.base_url.clone(),
         fixture: fixture.to_owned(),
@@ -418,8 +447,14 @@ async fn run_step(
         }
     };
 
-    let expression = format!("{} {}", case.id, report.label());
-    let source = step.loc.file.display().to_string();
+    // Only a snapshot's header names the step; most steps need neither string.
+    let (expression, source) = match &step.expect.snapshot {
+        Some(_) => (
+            format!("{} {}", case.id, report.label()),
+            step.loc.file.display().to_string(),
+        ),
+        None => (String::new(), String::new()),
+    };
     let checks = {
         let lookup = scope.lookup();
         let cctx = CheckContext {
@@ -517,6 +552,22 @@ async fn run_step(
 
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn a_panic_while_running_becomes_its_message() {
+        let panicking = async {
+            let reason = "a check met a body it did not expect";
+            if !reason.is_empty() {
+                panic!("{reason}");
+            }
+            7
+        };
+        assert_eq!(
+            super::guarded(panicking).await,
+            Err("a check met a body it did not expect".to_owned())
+        );
+        assert_eq!(super::guarded(async { 7 }).await, Ok(7));
+    }
+
     #[test]
     fn instance_names_fit_every_id_limit() {
         let n = super::instance_name("imc0123abcd", 12345, "a_rather_long_fixture_name");

@@ -6,14 +6,12 @@ mod facts;
 pub mod ledger;
 mod pacing;
 mod request;
+mod schedule;
 mod scope;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
-
-use tokio::sync::{Mutex, Semaphore};
 
 use crate::auth::signer::{Credentials, Signer};
 use crate::check::{SchemaError, SchemaSet, SnapshotStore};
@@ -198,7 +196,7 @@ impl Runner {
 
     /// Runs one case; `index` keeps fixture names unique within the run.
     pub async fn run_one(&self, case: PlannedCase, index: usize) -> CaseReport {
-        case::run_case(self.ctx.clone(), case, index).await
+        case::run_case(&self.ctx, &case, index).await
     }
 
     /// Runs cases concurrently (`jobs` at a time, cases sharing a lock one at a time).
@@ -207,41 +205,10 @@ impl Runner {
         let started = Instant::now();
         let started_at = rfc3339_now();
         observer.planned(cases.len());
-        let locks: HashMap<String, Arc<Mutex<()>>> = cases
-            .iter()
-            .flat_map(|c| c.locks.iter().cloned())
-            .map(|l| (l, Arc::new(Mutex::new(()))))
-            .collect();
-        let jobs = Arc::new(Semaphore::new(ctx.config.jobs.max(1)));
-        let mut tasks = tokio::task::JoinSet::new();
-        for (index, case) in cases.into_iter().enumerate() {
-            let ctx = ctx.clone();
-            let jobs = jobs.clone();
-            let observer = observer.clone();
-            let case_locks: Vec<Arc<Mutex<()>>> =
-                case.locks.iter().map(|l| locks[l].clone()).collect();
-            tasks.spawn(async move {
-                // Locks first (in a fixed order), then a job slot: a case waiting for a lock
-                // never holds a slot another case needs.
-                let mut _held = Vec::new();
-                for l in &case_locks {
-                    _held.push(l.clone().lock_owned().await);
-                }
-                let _slot = jobs.acquire_owned().await.expect("semaphore never closes");
-                if ctx.interrupt.is_set() {
-                    return None;
-                }
-                let report = case::run_case(ctx, case, index).await;
-                observer.case_finished(&report);
-                Some((index, report))
-            });
-        }
-        let mut finished = Vec::new();
-        while let Some(joined) = tasks.join_next().await {
-            if let Ok(Some(done)) = joined {
-                finished.push(done);
-            }
-        }
+        // The cases are collected by a task of the runtime: a caller on a thread outside its
+        // workers (`block_on`) would otherwise be woken once per finished case.
+        let collector = tokio::spawn(run_all(ctx.clone(), cases, observer));
+        let mut finished = collector.await.expect("the case collector does not panic");
         finished.sort_by_key(|(i, _)| *i);
         RunReport {
             target: ctx.config.target_label.clone(),
@@ -257,6 +224,49 @@ impl Runner {
             drift: None,
         }
     }
+}
+
+/// Runs the cases on `jobs` workers and collects the reports with their plan index.
+async fn run_all(
+    ctx: Arc<RunContext>,
+    cases: Vec<PlannedCase>,
+    observer: Arc<dyn RunObserver>,
+) -> Vec<(usize, CaseReport)> {
+    let workers = ctx.config.jobs.max(1).min(cases.len());
+    let queue = Arc::new(schedule::CaseQueue::new(cases));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..workers {
+        let (ctx, queue, observer) = (ctx.clone(), queue.clone(), observer.clone());
+        tasks.spawn(async move {
+            let mut done = Vec::new();
+            while !ctx.interrupt.is_set() {
+                let Some((index, case)) = queue.next().await else {
+                    break;
+                };
+                // An interrupt while this worker waited for a lock: the case does not start.
+                if ctx.interrupt.is_set() {
+                    queue.finish(&case);
+                    break;
+                }
+                let report = match case::guarded(case::run_case(&ctx, &case, index)).await {
+                    Ok(report) => report,
+                    Err(what) => case::panicked_case(&ctx, &case, what),
+                };
+                queue.finish(&case);
+                observer.case_finished(&report);
+                done.push((index, report));
+            }
+            done
+        });
+    }
+    let mut finished = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        // A worker catches its cases' panics; only the observer could still panic one.
+        if let Ok(done) = joined {
+            finished.extend(done);
+        }
+    }
+    finished
 }
 
 /// What the reports need to know of the contract: documented codes and group-type support.

@@ -9,7 +9,7 @@ use super::RunContext;
 use super::scope::Scope;
 use crate::auth::signer::SigRequest;
 use crate::check::response_code;
-use crate::http::percent_encode;
+use crate::http::percent_encode_into;
 use crate::result::{RequestRecord, ResponseRecord};
 use crate::spec::{Endpoint, Step};
 
@@ -83,8 +83,7 @@ pub(crate) async fn send_step(
 
     let path = endpoint.path_for(&ctx.config.profile);
     let base = ctx.config.base_url.trim_end_matches('/');
-    let url = build_url(base, &service.base_path, path, &params, &[]);
-    let shown_url = build_url(
+    let (url, shown_url) = build_urls(
         base,
         &service.base_path,
         path,
@@ -92,27 +91,23 @@ pub(crate) async fn send_step(
         &service.auth.secret_params,
     );
 
-    let (body_bytes, body_json) = match (&step.raw_body, &step.body) {
-        (Some(raw), _) => (raw.clone().into_bytes(), Value::Null),
+    let (body_text, body_json) = match (&step.raw_body, &step.body) {
+        (Some(raw), _) => (raw.clone(), Value::Null),
         (None, Some(t)) => {
             let v = t
                 .render(&lookup)
                 .map_err(|e| Unsendable::Harness(format!("body: {e}")))?;
-            (serde_json::to_vec(&v).expect("JSON serializes"), v)
+            (serde_json::to_string(&v).expect("JSON serializes"), v)
         }
-        (None, None) => (b"{}".to_vec(), Value::Object(Default::default())),
+        (None, None) => ("{}".to_owned(), Value::Object(Default::default())),
     };
-
+    // Shared, not copied, by every attempt.
+    let body_bytes = bytes::Bytes::copy_from_slice(body_text.as_bytes());
     let request = RequestRecord {
         method: service.auth.method.clone(),
         url: shown_url,
-        body: cut(
-            String::from_utf8_lossy(&body_bytes).into_owned(),
-            MAX_RECORDED_BODY,
-        ),
+        body: cut(body_text, MAX_RECORDED_BODY),
     };
-    // Shared, not copied, by every attempt.
-    let body_bytes = bytes::Bytes::from(body_bytes);
 
     let expected = step.expect.code.clone();
     let mut attempts = 0;
@@ -140,12 +135,18 @@ pub(crate) async fn send_step(
                 });
             }
             Ok(resp) => {
-                let mut text = String::from_utf8_lossy(&resp.body).into_owned();
-                let json = match redact_secrets(&mut text, &[&usersig, key_text(ctx)]) {
-                    // A target echoing the sig (or the key) bare, where `usersig=` redaction
-                    // cannot see it: the record keeps the redacted text, parsed again.
-                    true => serde_json::from_str::<Value>(&text).ok(),
-                    false => serde_json::from_slice::<Value>(&resp.body).ok(),
+                let (mut text, utf8) = match std::str::from_utf8(&resp.body) {
+                    Ok(t) => (t.to_owned(), true),
+                    Err(_) => (String::from_utf8_lossy(&resp.body).into_owned(), false),
+                };
+                // A target echoing the sig (or the key) bare, where `usersig=` redaction
+                // cannot see it: the record keeps the redacted text, and that is what is
+                // parsed. Bytes that are not UTF-8 are parsed as they came, not as mended.
+                let redacted = redact_secrets(&mut text, &[&usersig, key_text(ctx)]);
+                let json = if utf8 || redacted {
+                    serde_json::from_str::<Value>(&text).ok()
+                } else {
+                    serde_json::from_slice::<Value>(&resp.body).ok()
                 };
                 let code = json
                     .as_ref()
@@ -205,30 +206,52 @@ async fn backoff(attempt: u32) {
     tokio::time::sleep(Duration::from_millis(ms)).await;
 }
 
-/// `base/v4/path?k=v&...`, with the values of `secret` parameters replaced.
-fn build_url(
+/// `base/v4/path?k=v&...` as sent, and as shown: with the values of `secret` parameters
+/// replaced.
+fn build_urls(
     base: &str,
     base_path: &str,
     path: &str,
     params: &[(String, String)],
     secret: &[String],
-) -> String {
-    let mut url = if base_path.is_empty() {
-        format!("{base}/{path}")
-    } else {
-        format!("{base}/{base_path}/{path}")
-    };
+) -> (String, String) {
+    let mut url = String::with_capacity(
+        base.len()
+            + base_path.len()
+            + path.len()
+            + 2
+            + params
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 2)
+                .sum::<usize>(),
+    );
+    url.push_str(base);
+    url.push('/');
+    if !base_path.is_empty() {
+        url.push_str(base_path);
+        url.push('/');
+    }
+    url.push_str(path);
+    let mut shown = String::with_capacity(url.capacity());
+    shown.push_str(&url);
     for (i, (k, v)) in params.iter().enumerate() {
-        url.push(if i == 0 { '?' } else { '&' });
-        url.push_str(&percent_encode(k));
+        let separator = if i == 0 { '?' } else { '&' };
+        let start = url.len();
+        url.push(separator);
+        percent_encode_into(&mut url, k);
         url.push('=');
+        shown.push_str(&url[start..]);
+        let start = url.len();
+        percent_encode_into(&mut url, v);
         if secret.contains(k) && !v.is_empty() {
-            url.push_str("<redacted>");
+            shown.push_str("<redacted>");
         } else {
-            url.push_str(&percent_encode(v));
+            shown.push_str(&url[start..]);
         }
     }
-    url
+    // The shown URL stays in the run's report: it keeps no spare room.
+    shown.shrink_to_fit();
+    (url, shown)
 }
 
 fn cut(s: String, max: usize) -> String {
@@ -259,14 +282,19 @@ mod tests {
         ];
         let secret = vec!["usersig".to_owned()];
         assert_eq!(
-            build_url("http://h", "v4", "a/b", &params, &[]),
-            "http://h/v4/a/b?sdkappid=1&usersig=eJy*ab-_"
+            build_urls("http://h", "v4", "a/b", &params, &[]),
+            (
+                "http://h/v4/a/b?sdkappid=1&usersig=eJy*ab-_".to_owned(),
+                "http://h/v4/a/b?sdkappid=1&usersig=eJy*ab-_".to_owned()
+            )
         );
         assert_eq!(
-            build_url("http://h", "v4", "a/b", &params, &secret),
-            "http://h/v4/a/b?sdkappid=1&usersig=<redacted>"
+            build_urls("http://h", "v4", "a/b", &params, &secret),
+            (
+                "http://h/v4/a/b?sdkappid=1&usersig=eJy*ab-_".to_owned(),
+                "http://h/v4/a/b?sdkappid=1&usersig=<redacted>".to_owned()
+            )
         );
-        assert_eq!(percent_encode("a b&c"), "a%20b%26c");
     }
 
     #[test]
