@@ -17,7 +17,7 @@ use crate::spec::{Endpoint, Step};
 pub(crate) struct Sent {
     pub request: RequestRecord,
     pub response: Result<ResponseRecord, String>,
-    /// The rendered body as sent (JSON), for bucket keys and logs.
+    /// Attempts made, retries included.
     pub attempts: u32,
 }
 
@@ -295,6 +295,7 @@ mod tests {
                 "http://h/v4/a/b?sdkappid=1&usersig=<redacted>".to_owned()
             )
         );
+        assert_eq!(crate::http::percent_encode("a b&c"), "a%20b%26c");
     }
 
     #[test]

@@ -87,16 +87,18 @@ impl CaseQueue {
             .iter()
             .position(|(_, c)| c.locks.iter().all(|l| !state.held.contains(l)));
         let first_free = state.free.front().map(|(i, _)| *i);
-        match (runnable, first_free) {
-            (Some(at), free) if free.is_none_or(|f| state.locked[at].0 < f) => {
-                let case = state.locked.remove(at).expect("position is in range");
-                state.held.extend(case.1.locks.iter().cloned());
-                Ok(case)
-            }
-            (_, Some(_)) => Ok(state.free.pop_front().expect("front exists")),
-            (None, None) if state.locked.is_empty() => Err(NoCase::Done),
-            (None, None) => Err(NoCase::LocksHeld),
-            (Some(_), None) => unreachable!("the first arm takes a runnable case"),
+        // The earlier in the plan of the first runnable locked case and the first free one.
+        if let Some(at) = runnable
+            && first_free.is_none_or(|f| state.locked[at].0 < f)
+        {
+            let case = state.locked.remove(at).expect("position is in range");
+            state.held.extend(case.1.locks.iter().cloned());
+            return Ok(case);
+        }
+        match state.free.pop_front() {
+            Some(case) => Ok(case),
+            None if state.locked.is_empty() => Err(NoCase::Done),
+            None => Err(NoCase::LocksHeld),
         }
     }
 }
