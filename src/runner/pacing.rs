@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use governor::{Quota, RateLimiter};
@@ -12,6 +13,11 @@ use crate::spec::Suite;
 
 /// Spacing is this much wider than the declared rate.
 const MARGIN: f64 = 1.25;
+
+/// A keyed limiter keeps one entry per key (per group written to) until told to forget: every
+/// this many calls, entries that no longer hold anyone back are dropped, so a long paced run
+/// does not grow without bound.
+const PRUNE_EVERY: usize = 1024;
 
 type Direct = RateLimiter<
     governor::state::NotKeyed,
@@ -27,6 +33,33 @@ type Keyed = RateLimiter<
 struct Bucket {
     limiter: Keyed,
     key_pointer: String,
+    calls: AtomicUsize,
+}
+
+impl Bucket {
+    fn new(per_second: u32, key_pointer: String) -> Self {
+        Self {
+            limiter: RateLimiter::hashmap(spaced(per_second)),
+            key_pointer,
+            calls: AtomicUsize::new(0),
+        }
+    }
+
+    async fn wait(&self, key: String) {
+        self.limiter.until_key_ready(&key).await;
+        self.prune_now_and_then();
+    }
+
+    fn note(&self, key: String) {
+        let _ = self.limiter.check_key(&key);
+        self.prune_now_and_then();
+    }
+
+    fn prune_now_and_then(&self) {
+        if (self.calls.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(PRUNE_EVERY) {
+            self.limiter.retain_recent();
+        }
+    }
 }
 
 pub struct Pacer {
@@ -54,10 +87,9 @@ impl Pacer {
                 per_endpoint.insert(name.clone(), RateLimiter::direct(spaced(rate)));
             }
             for w in &endpoint.write_limits {
-                buckets.entry(w.bucket.clone()).or_insert_with(|| Bucket {
-                    limiter: RateLimiter::hashmap(spaced(w.per_second)),
-                    key_pointer: w.key.clone(),
-                });
+                buckets
+                    .entry(w.bucket.clone())
+                    .or_insert_with(|| Bucket::new(w.per_second, w.key.clone()));
                 endpoint_buckets
                     .entry(name.clone())
                     .or_default()
@@ -81,7 +113,7 @@ impl Pacer {
             l.until_ready().await;
         }
         for (bucket, key) in self.bucket_keys(endpoint, body) {
-            bucket.limiter.until_key_ready(&key).await;
+            bucket.wait(key).await;
         }
     }
 
@@ -91,7 +123,7 @@ impl Pacer {
             let _ = l.check();
         }
         for (bucket, key) in self.bucket_keys(endpoint, body) {
-            let _ = bucket.limiter.check_key(&key);
+            bucket.note(key);
         }
     }
 
@@ -112,5 +144,38 @@ impl Pacer {
                 ))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_keyed_bucket_forgets_keys_that_no_longer_hold_anyone_back() {
+        let bucket = Bucket::new(1000, "/GroupId".to_owned());
+        for i in 0..PRUNE_EVERY - 1 {
+            bucket.note(format!("group-{i}"));
+        }
+        assert_eq!(bucket.limiter.len(), PRUNE_EVERY - 1);
+        // Each key's spacing (1.25 ms at 1000/s) has long passed: the next call prunes them.
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        bucket.wait("group-last".to_owned()).await;
+        assert!(
+            bucket.limiter.len() <= 1,
+            "expected at most the last key left, found {}",
+            bucket.limiter.len()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_key_still_being_spaced_is_kept() {
+        let bucket = Bucket::new(1, "/GroupId".to_owned());
+        bucket.note("busy".to_owned());
+        for i in 1..PRUNE_EVERY {
+            bucket.note(format!("group-{i}"));
+        }
+        // At 1/s every key is still inside its spacing: none may be forgotten.
+        assert_eq!(bucket.limiter.len(), PRUNE_EVERY);
     }
 }
