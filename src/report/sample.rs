@@ -7,8 +7,7 @@ use crate::result::*;
 pub(crate) const SECRET_SIG: &str = "SECRETSIG123";
 /// The app's secret key. Reporters never see it; it rides here in a URL echoed by a response
 /// body, the one way a runner bug could carry it into a report.
-pub(crate) const TEST_KEY: &str =
-    "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+pub(crate) const TEST_KEY: &str = "made-up-app-key-00000000000000000000000000000000000000000000000";
 
 fn url(call: &str) -> String {
     format!(
