@@ -119,10 +119,9 @@ async fn run_runner(suite: &Arc<Suite>, base_url: &str) -> (Measured, Vec<Record
                     let created = s
                         .response
                         .as_ref()
-                        .and_then(|r| r.json.as_ref())
                         .filter(|_| s.call == "create_group")
-                        .and_then(|j| j["GroupId"].as_str())
-                        .map(str::to_owned);
+                        .and_then(|r| r.json())
+                        .and_then(|j| j["GroupId"].as_str().map(str::to_owned));
                     (
                         s.request.method.clone(),
                         s.request

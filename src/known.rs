@@ -244,7 +244,8 @@ impl KnownEntry {
 /// The API code the case's first failing step answered, if it answered one.
 fn failing_code(case: &CaseReport, code_field: &str) -> Option<i64> {
     let step = case.steps.iter().find(|s| !s.passed())?;
-    let value = step.response.as_ref()?.json.as_ref()?.get(code_field)?;
+    let json = step.response.as_ref()?.json()?;
+    let value = json.get(code_field)?;
     value
         .as_i64()
         .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
@@ -339,8 +340,8 @@ mod tests {
                     response: Some(ResponseRecord {
                         status: 200,
                         content_type: None,
-                        body: String::new(),
-                        json: Some(serde_json::json!({"ErrorCode": c})),
+                        body: serde_json::json!({"ErrorCode": c}).to_string(),
+                        lossy: false,
                         truncated: false,
                         normalized: None,
                     }),
@@ -540,8 +541,7 @@ mod tests {
         let list = parse_known("k.yaml", "- case: a::b\n  expect: 10004\n", "ErrorCode").unwrap();
         let mut c = case("a::b", Outcome::Fail, None);
         c.steps = case("a::b", Outcome::Fail, Some(0)).steps;
-        c.steps[0].response.as_mut().unwrap().json =
-            Some(serde_json::json!({"ErrorCode": "10004"}));
+        c.steps[0].response.as_mut().unwrap().body = r#"{"ErrorCode": "10004"}"#.to_owned();
         assert_eq!(classify_case(&mut c, &list), Some(0));
         assert_eq!(c.outcome, Outcome::Known);
     }

@@ -303,19 +303,35 @@ pub struct RequestRecord {
     pub body: String,
 }
 
+/// A response as the run keeps it: text only. The parsed tree the checks ran on is not kept: a
+/// run holds every step's response until the reports are written, and a tree costs several
+/// times the memory (and allocations) of its text. `json()` parses it again when asked.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResponseRecord {
     pub status: u16,
     pub content_type: Option<String>,
-    /// The body as text (lossy UTF-8), cut at the response cap.
+    /// The body as text (lossy UTF-8), cut at the record limit (64 KiB).
     pub body: String,
-    /// The body parsed as JSON, when it is.
-    pub json: Option<Value>,
+    /// The body was not UTF-8: `body` shows it with replacement characters, and it is not JSON.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lossy: bool,
+    /// The body was longer than the response cap and was cut before it was read whole.
     pub truncated: bool,
     /// The JSON body normalized as snapshots are (keys sorted, volatile values replaced by
     /// name): filled in when the run records or compares a baseline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalized: Option<Value>,
+}
+
+impl ResponseRecord {
+    /// The body parsed as JSON, when it is JSON (the text the checks parsed, unless the record
+    /// had to cut it).
+    pub fn json(&self) -> Option<Value> {
+        if self.lossy {
+            return None;
+        }
+        serde_json::from_str(&self.body).ok()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

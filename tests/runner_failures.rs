@@ -398,11 +398,37 @@ fn exit_codes_tell_pass_failure_harness_error_bad_spec_and_usage_apart() {
             KEY,
         ],
         vec!["run", "--specs", &specs, "--target", "http://127.0.0.1:9"],
+        // http:// but no URL: the endpoint URLs are parsed before any case runs.
+        vec![
+            "run",
+            "--specs",
+            &specs,
+            "--target",
+            "http://exa mple.com",
+            "--key",
+            KEY,
+        ],
     ] {
         let usage = run_cli(&args);
         assert_eq!(usage.code, Some(4), "{args:?}\n{}", usage.all());
         assert!(usage.stderr.contains("error"), "{args:?}\n{}", usage.all());
     }
+    let bad_url = run_cli(&[
+        "run",
+        "--specs",
+        &specs,
+        "--target",
+        "http://exa mple.com",
+        "--key",
+        KEY,
+    ]);
+    assert!(
+        bad_url.stderr.contains(
+            "the target URL \"http://exa mple.com\" cannot be joined with the endpoint path"
+        ),
+        "{}",
+        bad_url.all()
+    );
 }
 
 /// Kills the serve process it holds when dropped, so a failing test leaves nothing behind.

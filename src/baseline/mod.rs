@@ -51,7 +51,7 @@ pub fn record(report: &RunReport, code_field: &str) -> Vec<RecordedCase> {
                         format!("{label} #{n}")
                     };
                     let code = response
-                        .json
+                        .json()
                         .as_ref()
                         .and_then(|j| j.get(code_field))
                         .and_then(Value::as_i64);

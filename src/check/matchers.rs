@@ -168,14 +168,13 @@ mod tests {
     use super::*;
     use crate::spec::{Loc, Template};
     use serde_json::json;
-    use std::sync::Arc;
 
     fn pc(path: &str, matcher: Matcher) -> PathCheck {
         PathCheck {
             path: path.into(),
             matcher,
             loc: Loc {
-                file: Arc::new("x".into()),
+                file: crate::spec::SpecFile::new("x"),
                 line: 1,
                 column: 1,
             },

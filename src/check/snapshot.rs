@@ -324,7 +324,6 @@ mod tests {
     use super::*;
     use crate::spec::Loc;
     use serde_json::json;
-    use std::sync::Arc;
 
     #[test]
     fn normalizes_order_volatile_values_and_info() {
@@ -332,7 +331,7 @@ mod tests {
             path: "/GroupInfo/*/CreateTime".into(),
             placeholder: "[timestamp]".into(),
             loc: Loc {
-                file: Arc::new("s".into()),
+                file: crate::spec::SpecFile::new("s"),
                 line: 1,
                 column: 1,
             },

@@ -103,8 +103,9 @@ pub fn execute(args: CleanupArgs) -> u8 {
     let runner = match Runner::new(suite, config, Interrupt::default()) {
         Ok(r) => r.with_ledger(ledger_file),
         Err(e) => {
+            let code = super::common::setup_exit_code(&e);
             eprint_error(e);
-            return exit::BAD_SPEC;
+            return code;
         }
     };
     let failed = runtime().block_on(async {

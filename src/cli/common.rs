@@ -56,3 +56,12 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("failed to start the tokio runtime")
 }
+
+/// The exit code for a run that could not be set up: a target URL that cannot be used is a
+/// configuration problem; anything else is the specs'.
+pub fn setup_exit_code(error: &imconform::runner::RunError) -> u8 {
+    match error {
+        imconform::runner::RunError::BadTarget { .. } => super::exit::USAGE,
+        _ => super::exit::BAD_SPEC,
+    }
+}

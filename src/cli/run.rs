@@ -308,8 +308,9 @@ pub fn execute(args: RunArgs) -> u8 {
         let mut runner = match Runner::new(suite, config, interrupt) {
             Ok(r) => r.normalize_responses(args.record.is_some() || args.baseline.is_some()),
             Err(e) => {
+                let code = super::common::setup_exit_code(&e);
                 eprint_error(e);
-                return exit::BAD_SPEC;
+                return code;
             }
         };
         // An embedded emulator forgets everything when the run ends; a real target does not.

@@ -233,8 +233,11 @@ impl CaseGen<'_> {
                 other => scope.get(other).cloned(),
             }
         };
-        let params = service
-            .step_query(step, &auth)
+        let mut params: Vec<(String, String)> = Vec::new();
+        service
+            .step_query(step, &auth, |k, v| {
+                params.push((k.to_owned(), v.to_owned()))
+            })
             .map_err(|(name, e)| format!("query parameter `{name}`: {e}"))?;
         let mut url = String::from("{{base_url}}");
         for part in [service.base_path.as_str(), endpoint.path_for(self.profile)] {

@@ -270,7 +270,7 @@ fn step_html(step: &StepReport) -> String {
         esc(&step.location),
         esc(&step.request.method),
         esc(&step.request.url),
-        esc(&shown_body(&step.request.body, None))
+        esc(&shown_body(&step.request.body))
     );
     match (&step.response, &step.transport_error) {
         (_, Some(error)) => {
@@ -286,7 +286,7 @@ fn step_html(step: &StepReport) -> String {
                 out,
                 "<pre class=\"response\">HTTP {}{cut}\n\n{}</pre>",
                 r.status,
-                esc(&shown_body(&r.body, r.json.as_ref()))
+                esc(&shown_body(&r.body))
             );
         }
         (None, None) => out.push_str("<pre class=\"response\">no response recorded</pre>\n"),
@@ -331,18 +331,10 @@ fn step_html(step: &StepReport) -> String {
 }
 
 /// Pretty JSON when the text is JSON, cut at `MAX_SHOWN_BODY`.
-fn shown_body(text: &str, json: Option<&Value>) -> String {
-    let parsed;
-    let json = match json {
-        Some(j) => Some(j),
-        None => {
-            parsed = serde_json::from_str::<Value>(text).ok();
-            parsed.as_ref()
-        }
-    };
-    let full = match json {
-        Some(j) => serde_json::to_string_pretty(j).unwrap_or_else(|_| text.to_owned()),
-        None => text.to_owned(),
+fn shown_body(text: &str) -> String {
+    let full = match serde_json::from_str::<Value>(text) {
+        Ok(j) => serde_json::to_string_pretty(&j).unwrap_or_else(|_| text.to_owned()),
+        Err(_) => text.to_owned(),
     };
     if full.len() <= MAX_SHOWN_BODY {
         return full;

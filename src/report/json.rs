@@ -1,5 +1,6 @@
-//! The whole run as JSON, for tools: the result data as is, plus a schema version, totals, and
-//! a `reproducer` (a `curl` command) on the failing step of each failed or known case.
+//! The whole run as JSON, for tools: the result data as is, plus a schema version, totals, each
+//! response's body parsed (`json`, when it is JSON), and a `reproducer` (a `curl` command) on
+//! the failing step of each failed or known case.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -25,6 +26,13 @@ pub fn to_json(report: &RunReport) -> String {
     let report = redacted_report(report);
     let mut value = serde_json::to_value(&report).expect("a RunReport is plain data");
     for (i, case) in report.cases.iter().enumerate() {
+        for (s, step) in case.steps.iter().enumerate() {
+            if let Some(response) = &step.response
+                && let Some(record) = value["cases"][i]["steps"][s]["response"].as_object_mut()
+            {
+                record.insert("json".into(), response.json().unwrap_or(Value::Null));
+            }
+        }
         if !matches!(case.outcome, Outcome::Fail | Outcome::Known) {
             continue;
         }
@@ -81,6 +89,13 @@ mod tests {
         assert!(repro.contains("curl -X POST 'https://console.tim.qq.com/v4/group_open_http_svc/modify_group_attr?sdkappid=1400000000&identifier=admin&usersig=<usersig>&random=42&contenttype=json'"), "{repro}");
         assert!(repro.starts_with("# replace <usersig> with a UserSig: imconform usersig --sdkappid 1400000000 --identifier admin"));
         assert!(v["cases"][0]["steps"][0].get("reproducer").is_none());
+        // Every response carries its body parsed, as the checks saw it.
+        let response = &v["cases"][1]["steps"][0]["response"];
+        assert_eq!(
+            response["json"],
+            serde_json::from_str::<Value>(response["body"].as_str().unwrap()).unwrap()
+        );
+        assert!(response["json"].is_object());
         assert!(v["cases"][2]["steps"][0].get("reproducer").is_none());
         assert!(v.get("stale_known").is_none());
     }

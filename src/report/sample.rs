@@ -30,7 +30,7 @@ fn step(call: &str, checks: Vec<CheckReport>, response_body: &str) -> StepReport
             status: 200,
             content_type: Some("application/json".into()),
             body: response_body.into(),
-            json: serde_json::from_str(response_body).ok(),
+            lossy: false,
             truncated: false,
             normalized: None,
         }),

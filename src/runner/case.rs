@@ -230,7 +230,7 @@ fn case_report(ctx: &RunContext, case: &PlannedCase, stop: Option<Stop>) -> Case
         name: case.name.clone(),
         tags: case.tags.clone(),
         generated: case.generated,
-        location: case.loc.to_string(),
+        location: case.loc.text(),
         outcome,
         reason,
         duration_ms: 0,
@@ -410,7 +410,7 @@ async fn run_step(
         phase,
         index,
         call: step.call.clone(),
-        location: step.loc.to_string(),
+        location: step.loc.text(),
         request: crate::result::RequestRecord {
             method: String::new(),
             url: String::new(),
@@ -438,8 +438,8 @@ async fn run_step(
     };
     report.request = sent.request;
     report.attempts = sent.attempts;
-    let response = match sent.response {
-        Ok(r) => r,
+    let (mut response, json) = match sent.response {
+        Ok(received) => (received.record, received.json),
         Err(e) => {
             report.transport_error = Some(e.clone());
             report.duration_ms = ms_since(started);
@@ -451,7 +451,7 @@ async fn run_step(
     let (expression, source) = match &step.expect.snapshot {
         Some(_) => (
             format!("{} {}", case.id, report.label()),
-            step.loc.file.display().to_string(),
+            step.loc.file.text().to_owned(),
         ),
         None => (String::new(), String::new()),
     };
@@ -468,11 +468,11 @@ async fn run_step(
             lookup: &lookup,
             run_values: scope.run_values(),
         };
-        check_step(&cctx, step, &response)
+        check_step(&cctx, step, &response, json.as_ref())
     };
     report.checks = checks;
 
-    if let Some(body) = &response.json {
+    if let Some(body) = &json {
         for (name, pointer) in &step.capture {
             match body.pointer(pointer) {
                 Some(v) => scope.set_volatile(name.clone(), v.clone()),
@@ -484,13 +484,11 @@ async fn run_step(
         }
     }
 
-    let code = response
-        .json
+    let code = json
         .as_ref()
         .and_then(|b| response_code(&ctx.suite.service.envelope, b));
-    let mut response = response;
     if ctx.normalize_responses
-        && let Some(body) = &response.json
+        && let Some(body) = &json
     {
         // After the captures, so that IDs this step handed out are named too.
         // Fixture scopes hold the run prefix as a plain value: name it here too.

@@ -9,6 +9,7 @@ mod request;
 mod schedule;
 mod scope;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -73,6 +74,12 @@ pub enum RunError {
     UnknownProfile(String, String),
     #[error("the spec schemas do not compile:\n{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
     Schemas(Vec<SchemaError>),
+    #[error("the target URL {url:?} cannot be joined with the endpoint path {path:?}: {reason}")]
+    BadTarget {
+        url: String,
+        path: String,
+        reason: String,
+    },
     #[error(transparent)]
     Http(#[from] TransportError),
 }
@@ -83,6 +90,8 @@ pub(crate) struct RunContext {
     pub config: RunConfig,
     pub schemas: SchemaSet,
     pub client: HttpClient,
+    /// Each endpoint's URL under the run's profile, parsed once: a request only adds its query.
+    endpoint_urls: HashMap<String, reqwest::Url>,
     pub signer: Signer,
     pub pacer: Pacer,
     pub run_id: String,
@@ -91,6 +100,48 @@ pub(crate) struct RunContext {
     /// Keep every JSON response normalized as snapshots are (`ResponseRecord::normalized`).
     pub normalize_responses: bool,
     pub ledger: Option<ledger::Ledger>,
+}
+
+impl RunContext {
+    /// The URL of an endpoint of the suite (without its query).
+    pub fn endpoint_url(&self, endpoint: &str) -> &reqwest::Url {
+        &self.endpoint_urls[endpoint]
+    }
+}
+
+/// `base/base_path/path` of every endpoint, under `profile`.
+fn endpoint_urls(
+    suite: &Suite,
+    base_url: &str,
+    profile: &str,
+) -> Result<HashMap<String, reqwest::Url>, RunError> {
+    let base = base_url.trim_end_matches('/');
+    let base_path = suite.service.base_path.trim_matches('/');
+    suite
+        .endpoints
+        .values()
+        .map(|endpoint| {
+            let path = endpoint.path_for(profile).trim_start_matches('/');
+            let mut text = String::with_capacity(base.len() + base_path.len() + path.len() + 2);
+            text.push_str(base);
+            text.push('/');
+            if !base_path.is_empty() {
+                text.push_str(base_path);
+                text.push('/');
+            }
+            text.push_str(path);
+            match reqwest::Url::parse(&text) {
+                Ok(url) if url.has_host() => Ok((endpoint.name.clone(), url)),
+                Ok(_) => Err("it has no host".to_owned()),
+                Err(e) => Err(e.to_string()),
+            }
+            .map_err(|reason| RunError::BadTarget {
+                url: base_url.to_owned(),
+                path: path.to_owned(),
+                reason,
+            })
+        })
+        .collect()
 }
 
 /// Keeps the cases whose id, group or tags match any filter (all when there is none).
@@ -137,6 +188,7 @@ impl Runner {
         }
         let schemas = SchemaSet::compile(&suite).map_err(RunError::Schemas)?;
         let client = HttpClient::new(config.http.clone())?;
+        let endpoint_urls = endpoint_urls(&suite, &config.base_url, &config.profile)?;
         let run_id = config
             .run_id
             .clone()
@@ -155,6 +207,7 @@ impl Runner {
                 config,
                 schemas,
                 client,
+                endpoint_urls,
                 signer,
                 pacer,
                 interrupt,

@@ -9,16 +9,22 @@ use super::RunContext;
 use super::scope::Scope;
 use crate::auth::signer::SigRequest;
 use crate::check::response_code;
-use crate::http::percent_encode_into;
+use crate::http::Query;
 use crate::result::{RequestRecord, ResponseRecord};
 use crate::spec::{Endpoint, Step};
 
 /// What sending a step produced.
 pub(crate) struct Sent {
     pub request: RequestRecord,
-    pub response: Result<ResponseRecord, String>,
+    pub response: Result<Received, String>,
     /// Attempts made, retries included.
     pub attempts: u32,
+}
+
+/// A response: the record the run keeps, and its body parsed, for the checks and captures.
+pub(crate) struct Received {
+    pub record: ResponseRecord,
+    pub json: Option<Value>,
 }
 
 /// Why a step could not even be sent (a spec or configuration problem, not the target's).
@@ -77,19 +83,17 @@ pub(crate) async fn send_step(
             other => scope.get(other),
         }
     };
-    let params = service
-        .step_query(step, &auth_value)
+    let mut query = Query::default();
+    service
+        .step_query(step, &auth_value, |name, value| {
+            query.push(
+                name,
+                value,
+                service.auth.secret_params.iter().any(|s| s == name),
+            );
+        })
         .map_err(|(name, e)| Unsendable::Harness(format!("query parameter `{name}`: {e}")))?;
-
-    let path = endpoint.path_for(&ctx.config.profile);
-    let base = ctx.config.base_url.trim_end_matches('/');
-    let (url, shown_url) = build_urls(
-        base,
-        &service.base_path,
-        path,
-        &params,
-        &service.auth.secret_params,
-    );
+    let (url, shown_url) = query.urls(ctx.endpoint_url(&endpoint.name));
 
     let (body_text, body_json) = match (&step.raw_body, &step.body) {
         (Some(raw), _) => (raw.clone(), Value::Null),
@@ -120,7 +124,7 @@ pub(crate) async fn send_step(
         }
         let result = ctx
             .client
-            .send(&service.auth.method, &url, body_bytes.clone())
+            .send(&service.auth.method, url.clone(), body_bytes.clone())
             .await;
         let retry_left = attempts <= ctx.config.retries;
         match result {
@@ -135,18 +139,18 @@ pub(crate) async fn send_step(
                 });
             }
             Ok(resp) => {
-                let (mut text, utf8) = match std::str::from_utf8(&resp.body) {
-                    Ok(t) => (t.to_owned(), true),
-                    Err(_) => (String::from_utf8_lossy(&resp.body).into_owned(), false),
+                let (mut text, lossy) = match std::str::from_utf8(&resp.body) {
+                    Ok(t) => (t.to_owned(), false),
+                    Err(_) => (String::from_utf8_lossy(&resp.body).into_owned(), true),
                 };
                 // A target echoing the sig (or the key) bare, where `usersig=` redaction
                 // cannot see it: the record keeps the redacted text, and that is what is
-                // parsed. Bytes that are not UTF-8 are parsed as they came, not as mended.
-                let redacted = redact_secrets(&mut text, &[&usersig, key_text(ctx)]);
-                let json = if utf8 || redacted {
-                    serde_json::from_str::<Value>(&text).ok()
+                // parsed. JSON is UTF-8 (RFC 8259): a body that is not is not JSON.
+                redact_secrets(&mut text, &[&usersig, key_text(ctx)]);
+                let json = if lossy {
+                    None
                 } else {
-                    serde_json::from_slice::<Value>(&resp.body).ok()
+                    serde_json::from_str::<Value>(&text).ok()
                 };
                 let code = json
                     .as_ref()
@@ -159,17 +163,17 @@ pub(crate) async fn send_step(
                     backoff(attempts).await;
                     continue;
                 }
-                let response = ResponseRecord {
+                let record = ResponseRecord {
                     status: resp.status,
                     content_type: resp.content_type,
                     body: cut(text, MAX_RECORDED_BODY),
-                    json,
+                    lossy,
                     truncated: resp.truncated,
                     normalized: None,
                 };
                 return Ok(Sent {
                     request,
-                    response: Ok(response),
+                    response: Ok(Received { record, json }),
                     attempts,
                 });
             }
@@ -206,54 +210,6 @@ async fn backoff(attempt: u32) {
     tokio::time::sleep(Duration::from_millis(ms)).await;
 }
 
-/// `base/v4/path?k=v&...` as sent, and as shown: with the values of `secret` parameters
-/// replaced.
-fn build_urls(
-    base: &str,
-    base_path: &str,
-    path: &str,
-    params: &[(String, String)],
-    secret: &[String],
-) -> (String, String) {
-    let mut url = String::with_capacity(
-        base.len()
-            + base_path.len()
-            + path.len()
-            + 2
-            + params
-                .iter()
-                .map(|(k, v)| k.len() + v.len() + 2)
-                .sum::<usize>(),
-    );
-    url.push_str(base);
-    url.push('/');
-    if !base_path.is_empty() {
-        url.push_str(base_path);
-        url.push('/');
-    }
-    url.push_str(path);
-    let mut shown = String::with_capacity(url.capacity());
-    shown.push_str(&url);
-    for (i, (k, v)) in params.iter().enumerate() {
-        let separator = if i == 0 { '?' } else { '&' };
-        let start = url.len();
-        url.push(separator);
-        percent_encode_into(&mut url, k);
-        url.push('=');
-        shown.push_str(&url[start..]);
-        let start = url.len();
-        percent_encode_into(&mut url, v);
-        if secret.contains(k) && !v.is_empty() {
-            shown.push_str("<redacted>");
-        } else {
-            shown.push_str(&url[start..]);
-        }
-    }
-    // The shown URL stays in the run's report: it keeps no spare room.
-    shown.shrink_to_fit();
-    (url, shown)
-}
-
 fn cut(s: String, max: usize) -> String {
     if s.len() <= max {
         return s;
@@ -273,30 +229,6 @@ pub(crate) fn ms_since(start: Instant) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secret_parameters_are_redacted_in_the_shown_url() {
-        let params = vec![
-            ("sdkappid".to_owned(), "1".to_owned()),
-            ("usersig".to_owned(), "eJy*ab-_".to_owned()),
-        ];
-        let secret = vec!["usersig".to_owned()];
-        assert_eq!(
-            build_urls("http://h", "v4", "a/b", &params, &[]),
-            (
-                "http://h/v4/a/b?sdkappid=1&usersig=eJy*ab-_".to_owned(),
-                "http://h/v4/a/b?sdkappid=1&usersig=eJy*ab-_".to_owned()
-            )
-        );
-        assert_eq!(
-            build_urls("http://h", "v4", "a/b", &params, &secret),
-            (
-                "http://h/v4/a/b?sdkappid=1&usersig=eJy*ab-_".to_owned(),
-                "http://h/v4/a/b?sdkappid=1&usersig=<redacted>".to_owned()
-            )
-        );
-        assert_eq!(crate::http::percent_encode("a b&c"), "a%20b%26c");
-    }
 
     #[test]
     fn echoed_secrets_are_redacted_in_response_text() {

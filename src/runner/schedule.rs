@@ -111,7 +111,7 @@ mod tests {
 
     fn case(id: &str, locks: &[&str]) -> PlannedCase {
         let loc = crate::spec::Loc {
-            file: Arc::new("t.yaml".into()),
+            file: crate::spec::SpecFile::new("t.yaml"),
             line: 1,
             column: 1,
         };

@@ -86,7 +86,7 @@ pub fn load_suite(root: &Path) -> Result<Suite, LoadError> {
             }
             Err(e) => ctx.errors.push(SpecError {
                 loc: Loc {
-                    file: Arc::new(path.clone()),
+                    file: SpecFile::new(path.clone()),
                     line: e.line() as u32,
                     column: e.column() as u32,
                 },
@@ -99,13 +99,13 @@ pub fn load_suite(root: &Path) -> Result<Suite, LoadError> {
     }
 
     let service_text = read(&service_path)?;
-    let service_file = Arc::new(service_path.clone());
+    let service_file = SpecFile::new(service_path.clone());
     let raw_service: Option<RawService> = parse(&service_file, &service_text, &mut ctx.errors);
     let mut raw_endpoints = Vec::new();
     let mut any_unparsed = false;
     for path in &endpoint_paths {
         let text = read(path)?;
-        let file = Arc::new(path.clone());
+        let file = SpecFile::new(path.clone());
         match parse::<RawEndpoint>(&file, &text, &mut ctx.errors) {
             Some(raw) => raw_endpoints.push((file, raw)),
             None => any_unparsed = true,
@@ -174,7 +174,7 @@ fn read(path: &Path) -> Result<String, LoadError> {
         let byte = e.as_bytes()[valid.len()];
         LoadError::Invalid(vec![SpecError {
             loc: Loc {
-                file: Arc::new(path.to_path_buf()),
+                file: SpecFile::new(path),
                 line: line as u32,
                 column: column as u32,
             },
@@ -246,7 +246,7 @@ pub fn file_uri(path: &Path) -> String {
 }
 
 fn parse<T: DeserializeOwned>(
-    file: &Arc<PathBuf>,
+    file: &Arc<SpecFile>,
     text: &str,
     errors: &mut Vec<SpecError>,
 ) -> Option<T> {
@@ -353,7 +353,7 @@ struct Resolver {
     feature_names: Vec<String>,
 }
 
-fn loc_of(file: &Arc<PathBuf>, l: &Location) -> Loc {
+fn loc_of(file: &Arc<SpecFile>, l: &Location) -> Loc {
     Loc {
         file: file.clone(),
         line: (l.line() as u32).max(1),
@@ -379,12 +379,12 @@ impl Resolver {
         }
     }
 
-    fn strings(&self, file: &Arc<PathBuf>, items: &[S<String>]) -> Vec<String> {
+    fn strings(&self, file: &Arc<SpecFile>, items: &[S<String>]) -> Vec<String> {
         let _ = file;
         items.iter().map(|s| s.value.clone()).collect()
     }
 
-    fn service(&mut self, file: &Arc<PathBuf>, raw: RawService) -> Service {
+    fn service(&mut self, file: &Arc<SpecFile>, raw: RawService) -> Service {
         let loc = loc_of(file, &raw.service.referenced);
         let auth_loc = loc_of(file, &raw.auth.referenced);
         let raw_auth = raw.auth.value;
@@ -543,7 +543,7 @@ impl Resolver {
 
     fn errors_decl(
         &mut self,
-        file: &Arc<PathBuf>,
+        file: &Arc<SpecFile>,
         raw: IndexMap<i64, S<RawErrorDecl>>,
     ) -> IndexMap<i64, ErrorDecl> {
         raw.into_iter()
@@ -575,7 +575,7 @@ impl Resolver {
             .collect()
     }
 
-    fn schema_ref(&mut self, file: &Arc<PathBuf>, raw: &S<Value>) -> SchemaRef {
+    fn schema_ref(&mut self, file: &Arc<SpecFile>, raw: &S<Value>) -> SchemaRef {
         let loc = loc_of(file, &raw.referenced);
         let base_uri = file_uri(file);
         let mut schema = raw.value.clone();
@@ -641,7 +641,7 @@ impl Resolver {
         }
     }
 
-    fn endpoint(&mut self, file: &Arc<PathBuf>, raw: RawEndpoint) -> Endpoint {
+    fn endpoint(&mut self, file: &Arc<SpecFile>, raw: RawEndpoint) -> Endpoint {
         let loc = loc_of(file, &raw.endpoint.referenced);
         let group_types = raw.group_types.as_ref().map(|g| {
             let gl = loc_of(file, &g.referenced);
@@ -769,7 +769,7 @@ impl Resolver {
         }
     }
 
-    fn case_template(&mut self, file: &Arc<PathBuf>, raw: &S<RawCaseTemplate>) -> CaseTemplate {
+    fn case_template(&mut self, file: &Arc<SpecFile>, raw: &S<RawCaseTemplate>) -> CaseTemplate {
         let loc = loc_of(file, &raw.referenced);
         if raw.value.steps.is_empty() {
             self.err(&loc, "a probe needs at least one step");
@@ -785,7 +785,7 @@ impl Resolver {
 
     fn fixture_uses(
         &mut self,
-        file: &Arc<PathBuf>,
+        file: &Arc<SpecFile>,
         raw: &IndexMap<String, S<RawFixtureUse>>,
     ) -> IndexMap<String, FixtureUse> {
         raw.iter()
@@ -809,7 +809,7 @@ impl Resolver {
             .collect()
     }
 
-    fn case(&mut self, file: &Arc<PathBuf>, raw: &S<RawCase>) -> CaseDef {
+    fn case(&mut self, file: &Arc<SpecFile>, raw: &S<RawCase>) -> CaseDef {
         let c = &raw.value;
         let loc = loc_of(file, &c.name.referenced);
         if c.steps.is_empty() {
@@ -866,7 +866,7 @@ impl Resolver {
         }
     }
 
-    fn step(&mut self, file: &Arc<PathBuf>, raw: &S<RawStep>) -> Step {
+    fn step(&mut self, file: &Arc<SpecFile>, raw: &S<RawStep>) -> Step {
         let s = &raw.value;
         let loc = loc_of(file, &s.call.referenced);
         if s.body.is_some() && s.raw_body.is_some() {
@@ -933,7 +933,7 @@ impl Resolver {
         }
     }
 
-    fn expect(&mut self, file: &Arc<PathBuf>, raw: &S<RawExpect>) -> Expect {
+    fn expect(&mut self, file: &Arc<SpecFile>, raw: &S<RawExpect>) -> Expect {
         let loc = loc_of(file, &raw.referenced);
         let e = &raw.value;
         let paths = e

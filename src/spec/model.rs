@@ -2,7 +2,8 @@
 //! Every node that a user wrote carries its `Loc`, so any later failure can point at the spec.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -13,14 +14,58 @@ use super::template::Template;
 /// Where a node was written: `file:line:column`, 1-based.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Loc {
-    pub file: Arc<PathBuf>,
+    pub file: Arc<SpecFile>,
     pub line: u32,
     pub column: u32,
 }
 
+impl Loc {
+    /// `file:line:column`. Every step and case report holds one, so it is built without the
+    /// formatting machinery, at its final size.
+    pub fn text(&self) -> String {
+        let (mut line, mut column) = (itoa::Buffer::new(), itoa::Buffer::new());
+        let (line, column) = (line.format(self.line), column.format(self.column));
+        let file = self.file.text();
+        let mut text = String::with_capacity(file.len() + line.len() + column.len() + 2);
+        text.push_str(file);
+        text.push(':');
+        text.push_str(line);
+        text.push(':');
+        text.push_str(column);
+        text
+    }
+}
+
 impl fmt::Display for Loc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+        write!(f, "{}:{}:{}", self.file.text(), self.line, self.column)
+    }
+}
+
+/// The path of a spec file, and its text as reports show it, made once for the whole file.
+#[derive(Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SpecFile {
+    path: PathBuf,
+    text: String,
+}
+
+impl SpecFile {
+    pub fn new(path: impl Into<PathBuf>) -> Arc<SpecFile> {
+        let path = path.into();
+        let text = path.display().to_string();
+        Arc::new(SpecFile { path, text })
+    }
+
+    /// The path as text (lossy where it is not UTF-8).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl Deref for SpecFile {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
     }
 }
 
@@ -68,43 +113,40 @@ pub struct AuthScheme {
 }
 
 impl Service {
-    /// The query a step sends: the auth parameters in order (a step may override one, or drop
-    /// it with `null`), then the step's extra parameters. `lookup` gives the `auth.*` values
-    /// and the case's variables. On failure: the parameter and why.
+    /// The query a step sends, as `param(name, value)` calls: the auth parameters in order (a
+    /// step may override one, or drop it with `null`), then the step's extra parameters.
+    /// `lookup` gives the `auth.*` values and the case's variables. On failure: the parameter
+    /// and why.
     pub fn step_query(
         &self,
         step: &Step,
         lookup: &dyn Fn(&str) -> Option<Value>,
-    ) -> Result<Vec<(String, String)>, (String, super::TemplateError)> {
-        let text = |name: &str, t: &Template| {
-            t.render(lookup)
-                .map(as_text)
-                .map_err(|e| (name.to_owned(), e))
+        mut param: impl FnMut(&str, &str),
+    ) -> Result<(), (String, super::TemplateError)> {
+        // Called for every request: each value goes straight to `param`, nothing is collected.
+        let mut emit = |name: &str, t: &Template| {
+            let value = t.render(lookup).map_err(|e| (name.to_owned(), e))?;
+            match value {
+                Value::String(s) => param(name, &s),
+                other => param(name, &other.to_string()),
+            }
+            Ok(())
         };
-        let mut params = Vec::new();
         for (name, template) in &self.auth.query {
             match step.query.get(name) {
                 Some(None) => {}
-                Some(Some(over)) => params.push((name.clone(), text(name, over)?)),
-                None => params.push((name.clone(), text(name, template)?)),
+                Some(Some(over)) => emit(name, over)?,
+                None => emit(name, template)?,
             }
         }
         for (name, over) in &step.query {
             if let Some(t) = over
                 && !self.auth.query.iter().any(|(n, _)| n == name)
             {
-                params.push((name.clone(), text(name, t)?));
+                emit(name, t)?;
             }
         }
-        Ok(params)
-    }
-}
-
-/// A rendered value as query text: strings as they are, anything else as JSON.
-fn as_text(v: Value) -> String {
-    match v {
-        Value::String(s) => s,
-        other => other.to_string(),
+        Ok(())
     }
 }
 
@@ -199,7 +241,7 @@ pub struct Endpoint {
     pub limits: IndexMap<String, Limit>,
     pub errors: IndexMap<i64, ErrorDecl>,
     pub cases: Vec<CaseDef>,
-    pub file: Arc<PathBuf>,
+    pub file: Arc<SpecFile>,
     pub loc: Loc,
 }
 
@@ -432,4 +474,21 @@ pub enum Matcher {
     EmptyOrAbsent,
     Length(usize),
     OneOf(Vec<Template>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_location_reads_file_line_column() {
+        let loc = Loc {
+            file: SpecFile::new("specs/endpoints/get_group_attr.yaml"),
+            line: 42,
+            column: 7,
+        };
+        assert_eq!(loc.text(), "specs/endpoints/get_group_attr.yaml:42:7");
+        assert_eq!(loc.to_string(), loc.text());
+        assert_eq!(loc.file.extension().unwrap(), "yaml");
+    }
 }

@@ -7,6 +7,10 @@ use bytes::Bytes;
 
 use crate::auth::usersig::redact_in_text;
 
+mod query;
+
+pub use query::{Query, percent_encode, percent_encode_into};
+
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
     pub timeout: Duration,
@@ -80,10 +84,11 @@ impl HttpClient {
     }
 
     /// POSTs (or sends `method`) and reads at most the capped body, all within the timeout.
+    /// The URL comes parsed: a run parses each endpoint's URL once and only sets the query.
     pub async fn send(
         &self,
         method: &str,
-        url: &str,
+        url: reqwest::Url,
         body: impl Into<Bytes>,
     ) -> Result<HttpResponse, TransportError> {
         let body: Bytes = body.into();
@@ -177,60 +182,4 @@ fn describe(e: &reqwest::Error) -> String {
         format!("{head}: {}", parts.join(": "))
     };
     redact_in_text(&text)
-}
-
-/// Percent-encodes a query value: everything but the unreserved characters and `*` (the
-/// UserSig alphabet keeps `*`, `-` and `_` as they are).
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    percent_encode_into(&mut out, s);
-    out
-}
-
-/// `percent_encode`, appending to `out`: a URL is built without a string per parameter.
-pub fn percent_encode_into(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    // Every request's URL carries a UserSig of a few hundred bytes: one table look-up a byte.
-    const KEEP: [bool; 256] = {
-        let mut keep = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            let c = b as u8;
-            keep[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~' | b'*');
-            b += 1;
-        }
-        keep
-    };
-    // Runs of kept bytes are copied whole; kept bytes are ASCII, so every run starts and ends
-    // on a character boundary.
-    let mut run_start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        if KEEP[usize::from(b)] {
-            continue;
-        }
-        if run_start < i {
-            out.push_str(&s[run_start..i]);
-        }
-        out.push('%');
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
-        run_start = i + 1;
-    }
-    if run_start < s.len() {
-        out.push_str(&s[run_start..]);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percent_encode;
-
-    #[test]
-    fn percent_encoding_keeps_the_usersig_alphabet_and_escapes_the_rest() {
-        assert_eq!(percent_encode("eJy*ab-_.~Z9"), "eJy*ab-_.~Z9");
-        assert_eq!(percent_encode("a b&c=d"), "a%20b%26c%3Dd");
-        assert_eq!(percent_encode("群a组"), "%E7%BE%A4a%E7%BB%84");
-        assert_eq!(percent_encode(""), "");
-        assert_eq!(percent_encode("%"), "%25");
-    }
 }
