@@ -6,7 +6,9 @@
 //! emulator with its rate limits off. The plain loop then replays the very requests the runner
 //! recorded (same URLs with a valid sig, same bodies, the group IDs its own create_group calls
 //! returned swapped in), case by case on `JOBS` workers, reading each body and nothing more.
-//! Trials alternate which side goes first; the median of their ratios is the figure.
+//! Trials alternate which side goes first; the median of their ratios is the figure. Each side
+//! is set up once, outside the timings: one `Runner` (schemas compiled, client built) and one
+//! reqwest `Client`, used by every trial.
 //! Target: runner / plain ≥ 0.8.
 //!
 //! Run with `cargo bench --bench runner`. For profilers: `BENCH_ROUNDS=N` sets the rounds;
@@ -62,16 +64,10 @@ type Sent = (String, String, String, Option<String>);
 /// One case's requests, in order.
 type Recorded = Vec<Sent>;
 
-async fn run_runner(suite: &Arc<Suite>, base_url: &str) -> (Measured, Vec<Recorded>) {
+/// The runner both sides' trials share: built once, as the plain loop builds its client once.
+fn make_runner(suite: &Arc<Suite>, base_url: &str) -> Runner {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let suite = suite.clone();
     let profile = suite.service.default_profile.clone();
-    let cases = select(suite.plan(&profile), &["get_group_attr".to_owned()]);
-    let rounds = std::env::var("BENCH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(ROUNDS);
-    let planned: Vec<_> = (0..rounds).flat_map(|_| cases.iter().cloned()).collect();
     let config = RunConfig {
         base_url: base_url.to_owned(),
         target_label: base_url.to_owned(),
@@ -86,7 +82,17 @@ async fn run_runner(suite: &Arc<Suite>, base_url: &str) -> (Measured, Vec<Record
         snapshots: SnapshotStore::for_profile(&root.join("snapshots"), &profile, &profile, false),
         run_id: None,
     };
-    let runner = Runner::new(suite, config, Interrupt::default()).expect("runner");
+    Runner::new(suite.clone(), config, Interrupt::default()).expect("runner")
+}
+
+async fn run_runner(suite: &Suite, runner: &Runner) -> (Measured, Vec<Recorded>) {
+    let profile = &suite.service.default_profile;
+    let cases = select(suite.plan(profile), &["get_group_attr".to_owned()]);
+    let rounds = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(ROUNDS);
+    let planned: Vec<_> = (0..rounds).flat_map(|_| cases.iter().cloned()).collect();
     let cpu_before = cpu_secs();
     let started = Instant::now();
     let report = runner.run(planned, Arc::new(Quiet)).await;
@@ -144,13 +150,16 @@ async fn run_runner(suite: &Arc<Suite>, base_url: &str) -> (Measured, Vec<Record
     )
 }
 
-async fn run_plain(cases: Vec<Recorded>) -> Measured {
-    let client = reqwest::Client::builder()
+fn plain_client() -> reqwest::Client {
+    reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .tcp_nodelay(true)
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+async fn run_plain(client: &reqwest::Client, cases: Vec<Recorded>) -> Measured {
     let queue = Arc::new(Mutex::new(VecDeque::from(cases)));
     let cpu_before = cpu_secs();
     let started = Instant::now();
@@ -227,11 +236,13 @@ fn main() {
             imconform::emulator::start(emulator_config(), "127.0.0.1:0".parse().unwrap())
                 .await
                 .unwrap();
+        let runner = make_runner(&suite, &runner_target.base_url());
+        let client = plain_client();
         // Warm-up: one round through both paths (connections, caches, page cache).
-        let (_, warm) = run_runner(&suite, &runner_target.base_url()).await;
+        let (_, warm) = run_runner(&suite, &runner).await;
         if let Some(n) = std::env::var("PROFILE_RUNNER_ONLY").ok().and_then(|n| n.parse().ok()) {
             for _ in 0..n {
-                let _ = run_runner(&suite, &runner_target.base_url()).await;
+                let _ = run_runner(&suite, &runner).await;
             }
             return;
         }
@@ -250,10 +261,10 @@ fn main() {
                 .collect()
         };
         let mut recorded = warm;
-        let _ = run_plain(rebase(recorded.clone(), &plain_target.base_url())).await;
+        let _ = run_plain(&client, rebase(recorded.clone(), &plain_target.base_url())).await;
         if let Some(n) = std::env::var("PROFILE_PLAIN_ONLY").ok().and_then(|n| n.parse().ok()) {
             for _ in 0..n {
-                let _ = run_plain(rebase(recorded.clone(), &plain_target.base_url())).await;
+                let _ = run_plain(&client, rebase(recorded.clone(), &plain_target.base_url())).await;
             }
             return;
         }
@@ -264,13 +275,13 @@ fn main() {
         let mut cpu_ratios = Vec::new();
         for trial in 1..=TRIALS {
             let (runner, plain) = if trial % 2 == 1 {
-                let (runner, next) = run_runner(&suite, &runner_target.base_url()).await;
+                let (runner, next) = run_runner(&suite, &runner).await;
                 recorded = next;
-                let plain = run_plain(rebase(recorded.clone(), &plain_target.base_url())).await;
+                let plain = run_plain(&client, rebase(recorded.clone(), &plain_target.base_url())).await;
                 (runner, plain)
             } else {
-                let plain = run_plain(rebase(recorded.clone(), &plain_target.base_url())).await;
-                let (runner, next) = run_runner(&suite, &runner_target.base_url()).await;
+                let plain = run_plain(&client, rebase(recorded.clone(), &plain_target.base_url())).await;
+                let (runner, next) = run_runner(&suite, &runner).await;
                 recorded = next;
                 (runner, plain)
             };

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use similar::TextDiff;
 
 use crate::spec::Redaction;
@@ -236,10 +236,10 @@ impl Normalizer<'_> {
 
     /// The normalized body as a value (object keys sorted), for baselines.
     pub fn normalize_value(&self, body: &Value) -> Value {
+        // One copy, changed in place: snapshot steps and baseline runs do this on every step.
         let mut v = body.clone();
         for r in self.redactions {
-            let segments: Vec<&str> = r.path.trim_start_matches('/').split('/').collect();
-            redact_at(&mut v, &segments, &r.placeholder);
+            redact_at(&mut v, Some(r.path.trim_start_matches('/')), &r.placeholder);
         }
         if let Some(Value::String(info)) = v.get_mut(self.info_field)
             && !info.is_empty()
@@ -247,31 +247,38 @@ impl Normalizer<'_> {
             *info = "[info]".to_owned();
         }
         replace_run_values(&mut v, self.run_values);
+        v.sort_all_objects();
         for pointer in self.sort {
             if let Some(Value::Array(items)) = v.pointer_mut(pointer) {
-                items.sort_by_key(|a| canonical(a).to_string());
+                // Keys are sorted already, so an item's text is its canonical form.
+                items.sort_by_cached_key(|a| a.to_string());
             }
         }
-        canonical(&v)
+        v
     }
 }
 
-fn redact_at(v: &mut Value, segments: &[&str], placeholder: &str) {
-    let Some((first, rest)) = segments.split_first() else {
+/// Replaces what `path` (`a/b/*/c`, or None past its last segment) points at.
+fn redact_at(v: &mut Value, path: Option<&str>, placeholder: &str) {
+    let Some(path) = path else {
         *v = Value::String(placeholder.to_owned());
         return;
     };
+    let (first, rest) = match path.split_once('/') {
+        Some((first, rest)) => (first, Some(rest)),
+        None => (path, None),
+    };
     match v {
         Value::Object(map) => {
-            if *first == "*" {
+            if first == "*" {
                 map.values_mut()
                     .for_each(|child| redact_at(child, rest, placeholder));
-            } else if let Some(child) = map.get_mut(*first) {
+            } else if let Some(child) = map.get_mut(first) {
                 redact_at(child, rest, placeholder);
             }
         }
         Value::Array(items) => {
-            if *first == "*" {
+            if first == "*" {
                 items
                     .iter_mut()
                     .for_each(|child| redact_at(child, rest, placeholder));
@@ -299,23 +306,6 @@ fn replace_run_values(v: &mut Value, run_values: &[(String, String)]) {
             .values_mut()
             .for_each(|c| replace_run_values(c, run_values)),
         _ => {}
-    }
-}
-
-/// The value with object keys sorted, at every depth.
-fn canonical(v: &Value) -> Value {
-    match v {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            let mut out = Map::new();
-            for k in keys {
-                out.insert(k.clone(), canonical(&map[k]));
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
-        other => other.clone(),
     }
 }
 

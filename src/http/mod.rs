@@ -98,7 +98,10 @@ impl HttpClient {
         let request = self
             .client
             .request(method, url)
-            .header("content-type", "application/json")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                reqwest::header::HeaderValue::from_static("application/json"),
+            )
             .body(body);
         let exchange = async {
             let mut response = request.send().await.map_err(|e| classify(&e, timeout))?;

@@ -18,6 +18,7 @@ impl Query {
     pub fn push(&mut self, name: &str, value: &str, secret: bool) {
         if self.sent.is_empty() {
             self.sent.reserve(Self::CAPACITY);
+            self.shown.reserve(Self::CAPACITY);
         } else {
             self.sent.push('&');
             self.shown.push('&');
@@ -74,10 +75,11 @@ pub fn percent_encode_into(out: &mut String, s: &str) {
     };
     // Every request's URL carries a UserSig of a few hundred bytes that needs no escape: a
     // branch-free test of whole blocks (which the compiler vectorizes) lets it through in one
-    // copy.
-    if s.as_bytes()
-        .chunks(32)
-        .all(|block| block.iter().fold(true, |all, &b| all & kept(b)))
+    // copy. Short names and values go straight to the loop below.
+    if s.len() >= 32
+        && s.as_bytes()
+            .chunks(32)
+            .all(|block| block.iter().fold(true, |all, &b| all & kept(b)))
     {
         out.push_str(s);
         return;

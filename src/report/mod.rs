@@ -13,7 +13,7 @@ mod matrix;
 mod redact;
 pub mod reproducer;
 #[cfg(test)]
-mod sample;
+pub(crate) mod sample;
 pub mod terminal;
 
 pub use annotations::github_annotations;

@@ -320,7 +320,7 @@ fn record(
         run_id: ctx.run_id.clone(),
         target: ctx.config.base_url.clone(),
         fixture: fixture.to_owned(),
-        scope: scope.values().clone(),
+        scope: scope.values(),
     };
     if let Err(e) = ledger.append(&entry) {
         eprintln!("imconform: warning: {e}");

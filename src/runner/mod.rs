@@ -260,9 +260,9 @@ impl Runner {
         observer.planned(cases.len());
         // The cases are collected by a task of the runtime: a caller on a thread outside its
         // workers (`block_on`) would otherwise be woken once per finished case.
+        let planned = cases.len();
         let collector = tokio::spawn(run_all(ctx.clone(), cases, observer));
-        let mut finished = collector.await.expect("the case collector does not panic");
-        finished.sort_by_key(|(i, _)| *i);
+        let finished = collector.await.expect("the case collector does not panic");
         RunReport {
             target: ctx.config.target_label.clone(),
             profile: ctx.config.profile.clone(),
@@ -270,7 +270,7 @@ impl Runner {
             started_at,
             duration_ms: started.elapsed().as_millis() as u64,
             interrupted: ctx.interrupt.is_set(),
-            cases: finished.into_iter().map(|(_, r)| r).collect(),
+            cases: in_plan_order(finished, planned),
             stale_known: Vec::new(),
             group_types: ctx.suite.service.group_types.clone(),
             endpoints: endpoint_infos(&ctx.suite, &ctx.config.profile),
@@ -279,19 +279,32 @@ impl Runner {
     }
 }
 
+/// Case reports in plan order. Each report is moved once into its slot: a sort would move
+/// these large records many times over, on the run's clock.
+fn in_plan_order(finished: Vec<(usize, CaseReport)>, planned: usize) -> Vec<CaseReport> {
+    let mut slots: Vec<Option<CaseReport>> = Vec::with_capacity(planned);
+    slots.resize_with(planned, || None);
+    for (index, report) in finished {
+        slots[index] = Some(report);
+    }
+    slots.into_iter().flatten().collect()
+}
+
 /// Runs the cases on `jobs` workers and collects the reports with their plan index.
 async fn run_all(
     ctx: Arc<RunContext>,
     cases: Vec<PlannedCase>,
     observer: Arc<dyn RunObserver>,
 ) -> Vec<(usize, CaseReport)> {
-    let workers = ctx.config.jobs.max(1).min(cases.len());
+    let planned = cases.len();
+    let workers = ctx.config.jobs.max(1).min(planned);
     let queue = Arc::new(schedule::CaseQueue::new(cases));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..workers {
         let (ctx, queue, observer) = (ctx.clone(), queue.clone(), observer.clone());
         tasks.spawn(async move {
-            let mut done = Vec::new();
+            // About a fair share, so the list of reports is not regrown and copied as it fills.
+            let mut done = Vec::with_capacity(planned / workers + 1);
             while !ctx.interrupt.is_set() {
                 let Some((index, case)) = queue.next().await else {
                     break;
@@ -312,7 +325,7 @@ async fn run_all(
             done
         });
     }
-    let mut finished = Vec::new();
+    let mut finished = Vec::with_capacity(planned);
     while let Some(joined) = tasks.join_next().await {
         // A worker catches its cases' panics; only the observer could still panic one.
         if let Ok(done) = joined {
@@ -376,6 +389,18 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn reports_come_back_in_plan_order() {
+        let cases = crate::report::sample::sample_report().cases;
+        let ids: Vec<String> = cases.iter().map(|c| c.id.clone()).collect();
+        let finished: Vec<_> = cases.into_iter().enumerate().rev().collect();
+        let back: Vec<String> = super::in_plan_order(finished, ids.len())
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(back, ids);
+    }
+
     #[test]
     fn civil_dates() {
         assert_eq!(super::civil_from_days(0), (1970, 1, 1));
