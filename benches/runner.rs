@@ -11,7 +11,9 @@
 //! reqwest `Client`, used by every trial.
 //! Target: runner / plain ≥ 0.8.
 //!
-//! Run with `cargo bench --bench runner`. For profilers: `BENCH_ROUNDS=N` sets the rounds;
+//! Run with `cargo bench --bench runner`; `BENCH_TRIALS=N` sets the number of trials (single
+//! trials on a shared 2-core machine spread widely, so more trials steady the median). For
+//! profilers: `BENCH_ROUNDS=N` sets the rounds;
 //! `PROFILE_RUNNER_ONLY=N` (or `PROFILE_PLAIN_ONLY=N`) runs one side N more times after the
 //! warm-up and nothing else, so `perf record` or `valgrind --tool=callgrind` sees one side.
 
@@ -88,10 +90,7 @@ fn make_runner(suite: &Arc<Suite>, base_url: &str) -> Runner {
 async fn run_runner(suite: &Suite, runner: &Runner) -> (Measured, Vec<Recorded>) {
     let profile = &suite.service.default_profile;
     let cases = select(suite.plan(profile), &["get_group_attr".to_owned()]);
-    let rounds = std::env::var("BENCH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(ROUNDS);
+    let rounds = env_number("BENCH_ROUNDS").unwrap_or(ROUNDS);
     let planned: Vec<_> = (0..rounds).flat_map(|_| cases.iter().cloned()).collect();
     let cpu_before = cpu_secs();
     let started = Instant::now();
@@ -212,6 +211,10 @@ async fn run_plain(client: &reqwest::Client, cases: Vec<Recorded>) -> Measured {
     }
 }
 
+fn env_number(name: &str) -> Option<usize> {
+    std::env::var(name).ok().and_then(|n| n.parse().ok())
+}
+
 /// CPU seconds (user and system) this process has used so far.
 fn cpu_secs() -> f64 {
     // SAFETY: getrusage only writes the struct it is given.
@@ -240,7 +243,7 @@ fn main() {
         let client = plain_client();
         // Warm-up: one round through both paths (connections, caches, page cache).
         let (_, warm) = run_runner(&suite, &runner).await;
-        if let Some(n) = std::env::var("PROFILE_RUNNER_ONLY").ok().and_then(|n| n.parse().ok()) {
+        if let Some(n) = env_number("PROFILE_RUNNER_ONLY") {
             for _ in 0..n {
                 let _ = run_runner(&suite, &runner).await;
             }
@@ -262,7 +265,7 @@ fn main() {
         };
         let mut recorded = warm;
         let _ = run_plain(&client, rebase(recorded.clone(), &plain_target.base_url())).await;
-        if let Some(n) = std::env::var("PROFILE_PLAIN_ONLY").ok().and_then(|n| n.parse().ok()) {
+        if let Some(n) = env_number("PROFILE_PLAIN_ONLY") {
             for _ in 0..n {
                 let _ = run_plain(&client, rebase(recorded.clone(), &plain_target.base_url())).await;
             }
@@ -273,7 +276,8 @@ fn main() {
         // machine's other load) does not favour one side.
         let mut ratios = Vec::new();
         let mut cpu_ratios = Vec::new();
-        for trial in 1..=TRIALS {
+        let trials = env_number("BENCH_TRIALS").unwrap_or(TRIALS);
+        for trial in 1..=trials {
             let (runner, plain) = if trial % 2 == 1 {
                 let (runner, next) = run_runner(&suite, &runner).await;
                 recorded = next;
@@ -307,11 +311,11 @@ fn main() {
         ratios.sort_by(f64::total_cmp);
         cpu_ratios.sort_by(f64::total_cmp);
         println!(
-            "median ratio runner/plain: {:.2} (target >= 0.80; {JOBS} jobs, pacing off, {TRIALS} trials, range {:.2}..{:.2}); CPU per request plain/runner: {:.2}",
-            ratios[TRIALS / 2],
+            "median ratio runner/plain: {:.2} (target >= 0.80; {JOBS} jobs, pacing off, {trials} trials, range {:.2}..{:.2}); CPU per request plain/runner: {:.2}",
+            ratios[trials / 2],
             ratios[0],
-            ratios[TRIALS - 1],
-            cpu_ratios[TRIALS / 2],
+            ratios[trials - 1],
+            cpu_ratios[trials / 2],
         );
         runner_target.shutdown().await;
         plain_target.shutdown().await;

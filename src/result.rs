@@ -334,16 +334,23 @@ impl ResponseRecord {
     }
 }
 
+/// One check of a step. A run keeps one per check of every step, nearly all of them passes, so
+/// the failure detail sits behind a pointer: a pass is a name and a flag. Serialized as
+/// `{check, passed, message, diff}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(from = "CheckRecord", into = "CheckRecord")]
 pub struct CheckReport {
     /// `envelope`, `code`, `schema`, `path /GroupAttrAry`, `snapshot NAME`. Most names are
     /// fixed words: they are not copied for every step of a run.
     pub check: Cow<'static, str>,
     pub passed: bool,
-    /// What was expected and what came, when it failed.
-    pub message: Option<String>,
-    /// A unified diff, for snapshot mismatches.
-    pub diff: Option<String>,
+    failure: Option<Box<CheckFailure>>,
+}
+
+#[derive(Debug, Clone)]
+struct CheckFailure {
+    message: String,
+    diff: Option<String>,
 }
 
 impl CheckReport {
@@ -351,8 +358,7 @@ impl CheckReport {
         Self {
             check: check.into(),
             passed: true,
-            message: None,
-            diff: None,
+            failure: None,
         }
     }
 
@@ -360,8 +366,100 @@ impl CheckReport {
         Self {
             check: check.into(),
             passed: false,
-            message: Some(message.into()),
-            diff: None,
+            failure: Some(Box::new(CheckFailure {
+                message: message.into(),
+                diff: None,
+            })),
         }
+    }
+
+    /// A failure with a unified diff (a snapshot mismatch).
+    pub fn with_diff(mut self, diff: impl Into<String>) -> Self {
+        if let Some(failure) = &mut self.failure {
+            failure.diff = Some(diff.into());
+        }
+        self
+    }
+
+    /// What was expected and what came, when it failed.
+    pub fn message(&self) -> Option<&str> {
+        self.failure.as_ref().map(|f| f.message.as_str())
+    }
+
+    /// A unified diff, for snapshot mismatches.
+    pub fn diff(&self) -> Option<&str> {
+        self.failure.as_ref()?.diff.as_deref()
+    }
+}
+
+/// `CheckReport` as reports write it.
+#[derive(Serialize, Deserialize)]
+struct CheckRecord {
+    check: Cow<'static, str>,
+    passed: bool,
+    message: Option<String>,
+    diff: Option<String>,
+}
+
+impl From<CheckRecord> for CheckReport {
+    fn from(r: CheckRecord) -> Self {
+        let failure = match (r.message, r.diff) {
+            (None, None) => None,
+            (message, diff) => Some(Box::new(CheckFailure {
+                message: message.unwrap_or_default(),
+                diff,
+            })),
+        };
+        CheckReport {
+            check: r.check,
+            passed: r.passed,
+            failure,
+        }
+    }
+}
+
+impl From<CheckReport> for CheckRecord {
+    fn from(r: CheckReport) -> Self {
+        let (message, diff) = match r.failure {
+            Some(f) => (Some(f.message), f.diff),
+            None => (None, None),
+        };
+        CheckRecord {
+            check: r.check,
+            passed: r.passed,
+            message,
+            diff,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_check_is_written_with_its_four_fields_and_read_back() {
+        let pass = serde_json::to_value(CheckReport::pass("envelope")).unwrap();
+        assert_eq!(
+            pass,
+            serde_json::json!({"check": "envelope", "passed": true, "message": null, "diff": null})
+        );
+        let fail = CheckReport::fail("snapshot s", "differs").with_diff("-a\n+b\n");
+        let text = serde_json::to_string(&fail).unwrap();
+        assert_eq!(
+            text,
+            r#"{"check":"snapshot s","passed":false,"message":"differs","diff":"-a\n+b\n"}"#
+        );
+        let back: CheckReport = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            (back.passed, back.message(), back.diff()),
+            (false, Some("differs"), Some("-a\n+b\n"))
+        );
+        let back: CheckReport = serde_json::from_value(pass).unwrap();
+        assert_eq!(
+            (back.passed, back.message(), back.diff()),
+            (true, None, None)
+        );
+        assert!(std::mem::size_of::<CheckReport>() <= 40);
     }
 }

@@ -130,7 +130,7 @@ async fn each_failure_kind_is_named_by_case_step_and_reason_in_every_report() {
     let diff = snap_step
         .checks
         .iter()
-        .find_map(|c| c.diff.as_deref())
+        .find_map(|c| c.diff())
         .expect("a diff");
     assert!(
         diff.contains("-  \"Value\": 2") && diff.contains("+  \"Value\": 1"),

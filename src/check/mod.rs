@@ -149,12 +149,13 @@ pub fn check_step(
                 ),
             )),
             Ok(SnapshotOutcome::Differs { diff, pending }) => {
-                let mut r = CheckReport::fail(
-                    name,
-                    format!("response differs from the recorded snapshot (this run's is in {})", pending.display()),
+                out.push(
+                    CheckReport::fail(
+                        name,
+                        format!("response differs from the recorded snapshot (this run's is in {})", pending.display()),
+                    )
+                    .with_diff(diff),
                 );
-                r.diff = Some(diff);
-                out.push(r);
             }
             Err(e) => out.push(CheckReport::fail(name, e.to_string())),
         }
@@ -289,12 +290,12 @@ mod tests {
         let plain = content_type_check("application/json", &response(Some("text/plain")));
         assert!(!plain.passed);
         assert_eq!(
-            plain.message.as_deref(),
+            plain.message(),
             Some("expected Content-Type application/json, got \"text/plain\"")
         );
         let none = content_type_check("application/json", &response(None));
         assert_eq!(
-            none.message.as_deref(),
+            none.message(),
             Some("expected Content-Type application/json, got none")
         );
     }

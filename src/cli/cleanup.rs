@@ -122,7 +122,7 @@ pub fn execute(args: CleanupArgs) -> u8 {
                         s.checks
                             .iter()
                             .filter(|c| !c.passed)
-                            .filter_map(|c| c.message.clone())
+                            .filter_map(|c| c.message().map(str::to_owned))
                     })
                     .chain(steps.iter().filter_map(|s| s.transport_error.clone()))
                     .next()

@@ -234,11 +234,14 @@ impl CaseGen<'_> {
             }
         };
         let mut params: Vec<(String, String)> = Vec::new();
-        service
-            .step_query(step, &auth, |k, v| {
-                params.push((k.to_owned(), v.to_owned()))
-            })
-            .map_err(|(name, e)| format!("query parameter `{name}`: {e}"))?;
+        for (name, template) in service.step_query(step) {
+            let value = match template.render(&auth) {
+                Ok(Value::String(s)) => s,
+                Ok(other) => other.to_string(),
+                Err(e) => return Err(format!("query parameter `{name}`: {e}")),
+            };
+            params.push((name.to_owned(), value));
+        }
         let mut url = String::from("{{base_url}}");
         for part in [service.base_path.as_str(), endpoint.path_for(self.profile)] {
             let part = part.trim_matches('/');

@@ -1,5 +1,12 @@
 //! A request's query string: percent-encoded once by the harness, built as sent and as shown
 //! (secret values redacted), and set on an endpoint URL that was parsed once for the run.
+//!
+//! The URL parser reads a query a character at a time, and every query carries a UserSig of a
+//! few hundred bytes that stays the same for hours. So the parsed URL of a query's head (all
+//! but its short trailing parameters, `random` among them) is kept, and a request only appends
+//! its tail to a copy.
+
+use std::cell::RefCell;
 
 use reqwest::Url;
 
@@ -9,13 +16,25 @@ use reqwest::Url;
 pub struct Query {
     sent: String,
     shown: String,
+    /// Where the trailing run of short parameters that need no escape starts in `sent` (at
+    /// its `&`, or 0): they can be appended to a parsed URL as they are.
+    tail: Option<usize>,
 }
+
+/// A tail parameter's value is at most this long; a longer one goes into the cached head.
+const MAX_TAIL_VALUE: usize = 32;
 
 impl Query {
     /// A UserSig is a few hundred bytes: room for it and the other parameters from the start.
     const CAPACITY: usize = 512;
 
     pub fn push(&mut self, name: &str, value: &str, secret: bool) {
+        let plain = value.len() <= MAX_TAIL_VALUE && form_plain(name) && form_plain(value);
+        self.tail = match self.tail {
+            _ if !plain => None,
+            Some(start) => Some(start),
+            None => Some(self.sent.len()),
+        };
         if self.sent.is_empty() {
             self.sent.reserve(Self::CAPACITY);
             self.shown.reserve(Self::CAPACITY);
@@ -38,9 +57,23 @@ impl Query {
 
     /// `endpoint` with this query, as sent and as shown.
     pub fn urls(self, endpoint: &Url) -> (Url, String) {
-        let mut url = endpoint.clone();
-        // Only the query is parsed: the rest of the URL was parsed once for the run.
-        url.set_query((!self.sent.is_empty()).then_some(self.sent.as_str()));
+        let (head, tail) = match self.tail {
+            Some(start) if endpoint.query().is_none() => {
+                let tail = self.sent[start..].trim_start_matches('&');
+                (&self.sent[..start], tail)
+            }
+            _ => (self.sent.as_str(), ""),
+        };
+        let mut url = HEADS.with(|heads| heads.borrow_mut().with_query(endpoint, head));
+        if !tail.is_empty() {
+            // The same text `set_query` would make: these bytes are alike under form encoding
+            // and under the harness's own percent-encoding.
+            let mut pairs = url.query_pairs_mut();
+            for pair in tail.split('&') {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                pairs.append_pair(name, value);
+            }
+        }
         let base = endpoint.as_str();
         // The shown URL stays in the run's report: it is allocated at its final size.
         let mut shown = String::with_capacity(base.len() + 1 + self.shown.len());
@@ -51,6 +84,58 @@ impl Query {
         }
         (url, shown)
     }
+}
+
+thread_local! {
+    /// Per thread, so that requests on different cores share no lock and no cache line.
+    static HEADS: RefCell<UrlHeads> = RefCell::default();
+}
+
+/// Parsed endpoint URLs with a query head, most recent first. A run has a handful of heads
+/// (one per endpoint, UserSig and identifier); each is kept whole, so an entry matches only
+/// the very same text.
+#[derive(Default)]
+struct UrlHeads {
+    entries: Vec<Url>,
+}
+
+impl UrlHeads {
+    const CAPACITY: usize = 16;
+
+    /// `endpoint` with `head` as its query (none when empty), parsed once per distinct head.
+    fn with_query(&mut self, endpoint: &Url, head: &str) -> Url {
+        if head.is_empty() {
+            return endpoint.clone();
+        }
+        let base = endpoint.as_str();
+        let matches = |url: &Url| {
+            let text = url.as_str();
+            text.len() == base.len() + 1 + head.len()
+                && text.starts_with(base)
+                && url.query() == Some(head)
+        };
+        let entries = &mut self.entries;
+        if let Some(url) = entries.iter().find(|u| matches(u)) {
+            return url.clone();
+        }
+        let mut url = endpoint.clone();
+        url.set_query(Some(head));
+        if !matches(&url) {
+            // The parser changed the text (it never does for what `push` writes): not cached.
+            return url;
+        }
+        if entries.len() == Self::CAPACITY {
+            entries.pop();
+        }
+        entries.insert(0, url.clone());
+        url
+    }
+}
+
+/// Bytes that neither percent-encoding nor form encoding changes.
+fn form_plain(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_'))
 }
 
 /// Percent-encodes a query value: everything but the unreserved characters and `*` (the
@@ -146,6 +231,61 @@ mod tests {
         }
         let (url, shown) = query.urls(&endpoint);
         (url.to_string(), shown)
+    }
+
+    #[test]
+    fn a_cached_head_and_an_appended_tail_make_the_url_set_query_makes() {
+        let endpoint = Url::parse("https://adminapisgp.im.qcloud.com/v4/x/y").unwrap();
+        let sig = "eJw1jUELgjAYhv*KfOfYx0z9HOAHBAA-_-_.0123456789abcdefghijklmnopqrstuvwxyz";
+        let cases: Vec<Vec<(&str, &str)>> = vec![
+            vec![
+                ("sdkappid", "1400000000"),
+                ("usersig", sig),
+                ("random", "42"),
+                ("contenttype", "json"),
+            ],
+            vec![
+                ("sdkappid", "1400000000"),
+                ("usersig", sig),
+                ("random", "43"),
+                ("contenttype", "json"),
+            ],
+            vec![("identifier", "a b"), ("usersig", sig), ("random", "7")],
+            vec![("random", "1"), ("contenttype", "json")],
+            vec![("usersig", sig), ("identifier", "x~y"), ("random", "9")],
+            vec![("usersig", ""), ("a", ""), ("b", "c")],
+            vec![],
+        ];
+        for params in &cases {
+            let mut query = Query::default();
+            let mut text = Vec::new();
+            for (k, v) in params {
+                query.push(k, v, false);
+                text.push(format!("{}={}", percent_encode(k), percent_encode(v)));
+            }
+            let mut parsed = endpoint.clone();
+            let text = text.join("&");
+            parsed.set_query((!text.is_empty()).then_some(text.as_str()));
+            // Twice: once parsing the head, once from the cache.
+            for _ in 0..2 {
+                let mut again = Query::default();
+                for (k, v) in params {
+                    again.push(k, v, false);
+                }
+                assert_eq!(again.urls(&endpoint).0.as_str(), parsed.as_str());
+            }
+            assert_eq!(query.urls(&endpoint).0.as_str(), parsed.as_str());
+        }
+        // One head per distinct UserSig and leading parameters, not one per request (each
+        // test runs on a thread of its own).
+        let heads: Vec<String> = HEADS.with(|h| {
+            h.borrow()
+                .entries
+                .iter()
+                .filter_map(|u| u.query().map(str::to_owned))
+                .collect()
+        });
+        assert_eq!(heads.len(), 3, "{heads:?}");
     }
 
     #[test]

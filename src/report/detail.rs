@@ -47,9 +47,9 @@ pub(crate) fn step_detail(step: &StepReport) -> String {
     if !failed.is_empty() {
         out.push_str("failed checks:\n");
         for check in failed {
-            let message = check.message.as_deref().unwrap_or("failed");
+            let message = check.message().unwrap_or("failed");
             out.push_str(&format!("- {}: {message}\n", check.check));
-            if let Some(diff) = &check.diff {
+            if let Some(diff) = check.diff() {
                 out.push_str(diff);
                 if !diff.ends_with('\n') {
                     out.push('\n');

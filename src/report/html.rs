@@ -295,14 +295,14 @@ fn step_html(step: &StepReport) -> String {
     let failed: Vec<_> = step.checks.iter().filter(|c| !c.passed).collect();
     let mut diff = String::new();
     for check in &failed {
-        let message = check.message.as_deref().unwrap_or("failed");
+        let message = check.message().unwrap_or("failed");
         let _ = writeln!(
             diff,
             "<span class=\"check\">{}: {}</span>",
             esc(&check.check),
             esc(message)
         );
-        if let Some(d) = &check.diff {
+        if let Some(d) = check.diff() {
             for line in d.lines() {
                 let class = if line.starts_with("+++") || line.starts_with("---") {
                     "file"

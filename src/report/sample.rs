@@ -84,8 +84,8 @@ pub(crate) fn sample_report() -> RunReport {
         call: "modify_group_attr".into(),
         code: 0,
     }];
-    let mut snapshot = CheckReport::fail("snapshot modify_group_attr.ok", "the body differs");
-    snapshot.diff = Some("-  \"ErrorCode\": 0\n+  \"ErrorCode\": 10010\n".into());
+    let snapshot = CheckReport::fail("snapshot modify_group_attr.ok", "the body differs")
+        .with_diff("-  \"ErrorCode\": 0\n+  \"ErrorCode\": 10010\n");
     let echoed = format!(
         r#"{{"ActionStatus":"FAIL","ErrorCode":10010,"ErrorInfo":"group not found; request {}&debug=https://x/?usersig={TEST_KEY}"}}"#,
         url("modify_group_attr")

@@ -280,13 +280,16 @@ async fn run_steps(
     None
 }
 
-/// Runs `work`, turning a panic into its message.
-pub(crate) async fn guarded<T>(work: impl std::future::Future<Output = T>) -> Result<T, String> {
+/// Runs `work`, turning a panic into its message. A plain adapter, not an `async fn`: that
+/// would hold `work` twice (the argument and the adapter around it), and a case's future is
+/// several kilobytes.
+pub(crate) fn guarded<F: std::future::Future>(
+    work: F,
+) -> impl std::future::Future<Output = Result<F::Output, String>> {
     use futures_util::FutureExt;
     std::panic::AssertUnwindSafe(work)
         .catch_unwind()
-        .await
-        .map_err(panic_text)
+        .map(|outcome| outcome.map_err(panic_text))
 }
 
 /// How many steps a case runs when nothing fails: its reports are collected without regrowth.
@@ -542,7 +545,7 @@ async fn run_step(
     }
     let reason = failed
         .iter()
-        .map(|c| format!("{}: {}", c.check, c.message.as_deref().unwrap_or("failed")))
+        .map(|c| format!("{}: {}", c.check, c.message().unwrap_or("failed")))
         .collect::<Vec<_>>()
         .join("; ");
     (report, Verdict::Failed(reason))

@@ -311,14 +311,14 @@ async fn run_all(
                 };
                 // An interrupt while this worker waited for a lock: the case does not start.
                 if ctx.interrupt.is_set() {
-                    queue.finish(&case);
+                    queue.finish(case);
                     break;
                 }
-                let report = match case::guarded(case::run_case(&ctx, &case, index)).await {
+                let report = match case::guarded(case::run_case(&ctx, case, index)).await {
                     Ok(report) => report,
-                    Err(what) => case::panicked_case(&ctx, &case, what),
+                    Err(what) => case::panicked_case(&ctx, case, what),
                 };
-                queue.finish(&case);
+                queue.finish(case);
                 observer.case_finished(&report);
                 done.push((index, report));
             }

@@ -1,6 +1,7 @@
 //! One step on the wire: the URL with its auth parameters, the body, pacing and bounded
 //! retries. Secret parameters are redacted in what gets recorded.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -11,7 +12,7 @@ use crate::auth::signer::SigRequest;
 use crate::check::response_code;
 use crate::http::Query;
 use crate::result::{RequestRecord, ResponseRecord};
-use crate::spec::{Endpoint, Step};
+use crate::spec::{Endpoint, Step, Template};
 
 /// What sending a step produced.
 pub(crate) struct Sent {
@@ -47,21 +48,25 @@ pub(crate) async fn send_step(
     let service = &ctx.suite.service;
     let lookup = scope.lookup();
 
-    let identifier = match &step.usersig.identifier {
+    let identifier: Cow<str> = match &step.usersig.identifier {
         Some(t) => match t
             .render(&lookup)
             .map_err(|e| Unsendable::Harness(format!("usersig.identifier: {e}")))?
         {
-            Value::String(s) => s,
-            other => other.to_string(),
+            Value::String(s) => Cow::Owned(s),
+            other => Cow::Owned(other.to_string()),
         },
-        None => ctx.signer.identifier().to_owned(),
+        None => Cow::Borrowed(ctx.signer.identifier()),
     };
     let usersig = match &step.usersig.literal {
         Some(literal) => literal.clone(),
         None => {
             let request = SigRequest {
-                identifier: step.usersig.identifier.as_ref().map(|_| identifier.clone()),
+                identifier: step
+                    .usersig
+                    .identifier
+                    .as_ref()
+                    .map(|_| identifier.clone().into_owned()),
                 key: step.usersig.key.clone(),
                 sdkappid: step.usersig.sdkappid,
                 age_secs: step.usersig.age_secs,
@@ -73,26 +78,45 @@ pub(crate) async fn send_step(
         }
     };
 
+    let sdkappid = itoa::Buffer::new().format(ctx.signer.sdkappid()).to_owned();
+    // The `auth.*` values as query text. Every request has a few, one a UserSig of hundreds of
+    // bytes: a parameter that is one of them (or a literal) is written without a copy.
+    let auth_text = |name: &str| -> Option<Cow<str>> {
+        Some(match name {
+            "auth.sdkappid" => Cow::Borrowed(sdkappid.as_str()),
+            "auth.identifier" => Cow::Borrowed(&identifier),
+            "auth.admin" => Cow::Borrowed(ctx.signer.identifier()),
+            "auth.usersig" => Cow::Borrowed(usersig.as_str()),
+            "auth.random" => {
+                Cow::Owned(itoa::Buffer::new().format(rand::random::<u32>()).to_owned())
+            }
+            _ => return None,
+        })
+    };
     let auth_value = |name: &str| -> Option<Value> {
-        match name {
-            "auth.sdkappid" => Some(Value::from(ctx.signer.sdkappid().to_string())),
-            "auth.identifier" => Some(Value::from(identifier.clone())),
-            "auth.admin" => Some(Value::from(ctx.signer.identifier().to_owned())),
-            "auth.usersig" => Some(Value::from(usersig.clone())),
-            "auth.random" => Some(Value::from(rand::random::<u32>().to_string())),
-            other => scope.get(other),
+        match auth_text(name) {
+            Some(text) => Some(Value::from(text.into_owned())),
+            None => scope.get(name),
         }
     };
     let mut query = Query::default();
-    service
-        .step_query(step, &auth_value, |name, value| {
-            query.push(
-                name,
-                value,
-                service.auth.secret_params.iter().any(|s| s == name),
-            );
-        })
-        .map_err(|(name, e)| Unsendable::Harness(format!("query parameter `{name}`: {e}")))?;
+    for (name, template) in service.step_query(step) {
+        let text: Cow<str> = match template {
+            Template::Literal(Value::String(s)) => Cow::Borrowed(s),
+            Template::Var(var) if let Some(text) = auth_text(var) => text,
+            other => match other.render(&auth_value) {
+                Ok(Value::String(s)) => Cow::Owned(s),
+                Ok(v) => Cow::Owned(v.to_string()),
+                Err(e) => {
+                    return Err(Unsendable::Harness(format!(
+                        "query parameter `{name}`: {e}"
+                    )));
+                }
+            },
+        };
+        let secret = service.auth.secret_params.iter().any(|s| s == name);
+        query.push(name, &text, secret);
+    }
     let (url, shown_url) = query.urls(ctx.endpoint_url(&endpoint.name));
 
     let (body_text, body_json) = match (&step.raw_body, &step.body) {

@@ -1,6 +1,7 @@
 //! Which case runs next: `jobs` workers take cases in plan order, except that a case holding
 //! a lock (app-wide state) waits until no running case holds any of its locks. A waiting case
-//! never holds a worker: the worker takes the next case that can run.
+//! never holds a worker: the worker takes the next case that can run. The queue keeps the plan
+//! and lends its cases out: a case is neither moved nor dropped on a worker's path.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
@@ -9,20 +10,18 @@ use tokio::sync::Notify;
 
 use crate::spec::PlannedCase;
 
-/// A case with its index in the plan.
-pub(crate) type Queued = (usize, PlannedCase);
-
 pub(crate) struct CaseQueue {
+    plan: Vec<PlannedCase>,
     state: Mutex<QueueState>,
     /// Told whenever locks are given back.
     released: Notify,
 }
 
 struct QueueState {
-    /// Cases without locks, in plan order.
-    free: VecDeque<Queued>,
-    /// Cases with locks, in plan order.
-    locked: VecDeque<Queued>,
+    /// Plan indices of the cases without locks, in plan order.
+    free: VecDeque<usize>,
+    /// Plan indices of the cases with locks, in plan order.
+    locked: VecDeque<usize>,
     /// Locks held by running cases.
     held: HashSet<String>,
 }
@@ -35,12 +34,11 @@ enum NoCase {
 }
 
 impl CaseQueue {
-    pub(crate) fn new(cases: Vec<PlannedCase>) -> Self {
-        let (locked, free): (VecDeque<Queued>, VecDeque<Queued>) = cases
-            .into_iter()
-            .enumerate()
-            .partition(|(_, c)| !c.locks.is_empty());
+    pub(crate) fn new(plan: Vec<PlannedCase>) -> Self {
+        let (locked, free): (VecDeque<usize>, VecDeque<usize>) =
+            (0..plan.len()).partition(|&i| !plan[i].locks.is_empty());
         CaseQueue {
+            plan,
             state: Mutex::new(QueueState {
                 free,
                 locked,
@@ -50,15 +48,15 @@ impl CaseQueue {
         }
     }
 
-    /// The next case to run, its locks taken; None when no case is left.
-    pub(crate) async fn next(&self) -> Option<Queued> {
+    /// The next case to run and its plan index, its locks taken; None when no case is left.
+    pub(crate) async fn next(&self) -> Option<(usize, &PlannedCase)> {
         loop {
             // Registered before looking, so a release between the look and the wait is seen.
             let released = self.released.notified();
             tokio::pin!(released);
             released.as_mut().enable();
             match self.take() {
-                Ok(case) => return Some(case),
+                Ok(index) => return Some((index, &self.plan[index])),
                 Err(NoCase::Done) => return None,
                 Err(NoCase::LocksHeld) => released.await,
             }
@@ -79,24 +77,24 @@ impl CaseQueue {
         self.released.notify_waiters();
     }
 
-    fn take(&self) -> Result<Queued, NoCase> {
+    fn take(&self) -> Result<usize, NoCase> {
         let mut state = self.state.lock().expect("case queue lock");
         let state = &mut *state;
         let runnable = state
             .locked
             .iter()
-            .position(|(_, c)| c.locks.iter().all(|l| !state.held.contains(l)));
-        let first_free = state.free.front().map(|(i, _)| *i);
+            .position(|&i| self.plan[i].locks.iter().all(|l| !state.held.contains(l)));
+        let first_free = state.free.front().copied();
         // The earlier in the plan of the first runnable locked case and the first free one.
         if let Some(at) = runnable
-            && first_free.is_none_or(|f| state.locked[at].0 < f)
+            && first_free.is_none_or(|f| state.locked[at] < f)
         {
-            let case = state.locked.remove(at).expect("position is in range");
-            state.held.extend(case.1.locks.iter().cloned());
-            return Ok(case);
+            let index = state.locked.remove(at).expect("position is in range");
+            state.held.extend(self.plan[index].locks.iter().cloned());
+            return Ok(index);
         }
         match state.free.pop_front() {
-            Some(case) => Ok(case),
+            Some(index) => Ok(index),
             None if state.locked.is_empty() => Err(NoCase::Done),
             None => Err(NoCase::LocksHeld),
         }
@@ -137,34 +135,33 @@ mod tests {
         let q = CaseQueue::new(vec![case("a", &[]), case("b", &["x"]), case("c", &[])]);
         let mut ids = Vec::new();
         while let Some((_, c)) = q.next().await {
-            q.finish(&c);
-            ids.push(c.id);
+            q.finish(c);
+            ids.push(c.id.clone());
         }
         assert_eq!(ids, ["a", "b", "c"]);
     }
 
     #[tokio::test]
     async fn a_case_waiting_for_a_lock_lets_free_cases_pass() {
-        let q = CaseQueue::new(vec![
+        let q = Arc::new(CaseQueue::new(vec![
             case("l1", &["x"]),
             case("l2", &["x"]),
             case("f1", &[]),
             case("f2", &[]),
-        ]);
+        ]));
         let (_, l1) = q.next().await.unwrap();
         assert_eq!(l1.id, "l1");
         // l2 shares l1's lock: the free cases come first.
         assert_eq!(q.next().await.unwrap().1.id, "f1");
         assert_eq!(q.next().await.unwrap().1.id, "f2");
         // Only l2 is left, and it waits until l1 gives its lock back.
-        let q = Arc::new(q);
         let waiter = tokio::spawn({
             let q = q.clone();
-            async move { q.next().await.map(|(_, c)| c.id) }
+            async move { q.next().await.map(|(_, c)| c.id.clone()) }
         });
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(!waiter.is_finished(), "l2 must wait for the lock");
-        q.finish(&l1);
+        q.finish(l1);
         assert_eq!(waiter.await.unwrap().as_deref(), Some("l2"));
         assert!(q.next().await.is_none());
     }

@@ -113,40 +113,33 @@ pub struct AuthScheme {
 }
 
 impl Service {
-    /// The query a step sends, as `param(name, value)` calls: the auth parameters in order (a
-    /// step may override one, or drop it with `null`), then the step's extra parameters.
-    /// `lookup` gives the `auth.*` values and the case's variables. On failure: the parameter
-    /// and why.
-    pub fn step_query(
-        &self,
-        step: &Step,
-        lookup: &dyn Fn(&str) -> Option<Value>,
-        mut param: impl FnMut(&str, &str),
-    ) -> Result<(), (String, super::TemplateError)> {
-        // Called for every request: each value goes straight to `param`, nothing is collected.
-        let mut emit = |name: &str, t: &Template| {
-            let value = t.render(lookup).map_err(|e| (name.to_owned(), e))?;
-            match value {
-                Value::String(s) => param(name, &s),
-                other => param(name, &other.to_string()),
+    /// The query parameters a step sends and the template of each, in order: the auth
+    /// parameters (a step may override one, or drop it with `null`), then the step's extra
+    /// parameters. Callers render them: the runner with real `auth.*` values, an exporter with
+    /// placeholders.
+    pub fn step_query<'a>(
+        &'a self,
+        step: &'a Step,
+    ) -> impl Iterator<Item = (&'a str, &'a Template)> + 'a {
+        // Most steps override nothing: no lookup per parameter then.
+        let overrides = (!step.query.is_empty()).then_some(&step.query);
+        let auth = self.auth.query.iter().filter_map(move |(name, template)| {
+            match overrides.and_then(|o| o.get(name)) {
+                Some(None) => None,
+                Some(Some(over)) => Some((name.as_str(), over)),
+                None => Some((name.as_str(), template)),
             }
-            Ok(())
-        };
-        for (name, template) in &self.auth.query {
-            match step.query.get(name) {
-                Some(None) => {}
-                Some(Some(over)) => emit(name, over)?,
-                None => emit(name, template)?,
-            }
-        }
-        for (name, over) in &step.query {
-            if let Some(t) = over
-                && !self.auth.query.iter().any(|(n, _)| n == name)
-            {
-                emit(name, t)?;
-            }
-        }
-        Ok(())
+        });
+        let extra = step
+            .query
+            .iter()
+            .filter_map(move |(name, over)| match over {
+                Some(t) if !self.auth.query.iter().any(|(n, _)| n == name) => {
+                    Some((name.as_str(), t))
+                }
+                _ => None,
+            });
+        auth.chain(extra)
     }
 }
 
