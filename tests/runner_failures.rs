@@ -384,6 +384,16 @@ fn exit_codes_tell_pass_failure_harness_error_bad_spec_and_usage_apart() {
 
     // Usage: a bad report flag, a filter matching nothing, an unknown flag, a bad URL.
     let specs = runner_specs().display().to_string();
+    // http:// but no URL: the endpoint URLs are parsed before any case runs.
+    let unparsable = [
+        "run",
+        "--specs",
+        &specs,
+        "--target",
+        "http://exa mple.com",
+        "--key",
+        KEY,
+    ];
     for args in [
         vec!["run", "--specs", &specs, "--report", "yaml=x.yaml"],
         vec!["run", "--specs", &specs, "--filter", "no_such_case"],
@@ -398,30 +408,13 @@ fn exit_codes_tell_pass_failure_harness_error_bad_spec_and_usage_apart() {
             KEY,
         ],
         vec!["run", "--specs", &specs, "--target", "http://127.0.0.1:9"],
-        // http:// but no URL: the endpoint URLs are parsed before any case runs.
-        vec![
-            "run",
-            "--specs",
-            &specs,
-            "--target",
-            "http://exa mple.com",
-            "--key",
-            KEY,
-        ],
+        unparsable.to_vec(),
     ] {
         let usage = run_cli(&args);
         assert_eq!(usage.code, Some(4), "{args:?}\n{}", usage.all());
         assert!(usage.stderr.contains("error"), "{args:?}\n{}", usage.all());
     }
-    let bad_url = run_cli(&[
-        "run",
-        "--specs",
-        &specs,
-        "--target",
-        "http://exa mple.com",
-        "--key",
-        KEY,
-    ]);
+    let bad_url = run_cli(&unparsable);
     assert!(
         bad_url.stderr.contains(
             "the target URL \"http://exa mple.com\" cannot be joined with the endpoint path"

@@ -242,14 +242,10 @@ impl CaseGen<'_> {
             };
             params.push((name.to_owned(), value));
         }
-        let mut url = String::from("{{base_url}}");
-        for part in [service.base_path.as_str(), endpoint.path_for(self.profile)] {
-            let part = part.trim_matches('/');
-            if !part.is_empty() {
-                url.push('/');
-                url.push_str(part);
-            }
-        }
+        let mut url = format!(
+            "{{{{base_url}}}}/{}",
+            service.endpoint_path(endpoint, self.profile)
+        );
         for (i, (k, v)) in params.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
             url.push_str(&percent_encode(k));

@@ -109,41 +109,6 @@ impl RunContext {
     }
 }
 
-/// `base/base_path/path` of every endpoint, under `profile`.
-fn endpoint_urls(
-    suite: &Suite,
-    base_url: &str,
-    profile: &str,
-) -> Result<HashMap<String, reqwest::Url>, RunError> {
-    let base = base_url.trim_end_matches('/');
-    let base_path = suite.service.base_path.trim_matches('/');
-    suite
-        .endpoints
-        .values()
-        .map(|endpoint| {
-            let path = endpoint.path_for(profile).trim_start_matches('/');
-            let mut text = String::with_capacity(base.len() + base_path.len() + path.len() + 2);
-            text.push_str(base);
-            text.push('/');
-            if !base_path.is_empty() {
-                text.push_str(base_path);
-                text.push('/');
-            }
-            text.push_str(path);
-            match reqwest::Url::parse(&text) {
-                Ok(url) if url.has_host() => Ok((endpoint.name.clone(), url)),
-                Ok(_) => Err("it has no host".to_owned()),
-                Err(e) => Err(e.to_string()),
-            }
-            .map_err(|reason| RunError::BadTarget {
-                url: base_url.to_owned(),
-                path: path.to_owned(),
-                reason,
-            })
-        })
-        .collect()
-}
-
 /// Keeps the cases whose id, group or tags match any filter (all when there is none).
 pub fn select(plan: Vec<PlannedCase>, filters: &[String]) -> Vec<PlannedCase> {
     if filters.is_empty() {
@@ -188,7 +153,7 @@ impl Runner {
         }
         let schemas = SchemaSet::compile(&suite).map_err(RunError::Schemas)?;
         let client = HttpClient::new(config.http.clone())?;
-        let endpoint_urls = endpoint_urls(&suite, &config.base_url, &config.profile)?;
+        let endpoint_urls = request::endpoint_urls(&suite, &config.base_url, &config.profile)?;
         let run_id = config
             .run_id
             .clone()

@@ -2,17 +2,19 @@
 //! retries. Secret parameters are redacted in what gets recorded.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use reqwest::Url;
 use serde_json::Value;
 
-use super::RunContext;
 use super::scope::Scope;
+use super::{RunContext, RunError};
 use crate::auth::signer::SigRequest;
 use crate::check::response_code;
 use crate::http::Query;
 use crate::result::{RequestRecord, ResponseRecord};
-use crate::spec::{Endpoint, Step, Template};
+use crate::spec::{Endpoint, Step, Suite, Template};
 
 /// What sending a step produced.
 pub(crate) struct Sent {
@@ -78,45 +80,7 @@ pub(crate) async fn send_step(
         }
     };
 
-    let sdkappid = itoa::Buffer::new().format(ctx.signer.sdkappid()).to_owned();
-    // The `auth.*` values as query text. Every request has a few, one a UserSig of hundreds of
-    // bytes: a parameter that is one of them (or a literal) is written without a copy.
-    let auth_text = |name: &str| -> Option<Cow<str>> {
-        Some(match name {
-            "auth.sdkappid" => Cow::Borrowed(sdkappid.as_str()),
-            "auth.identifier" => Cow::Borrowed(&identifier),
-            "auth.admin" => Cow::Borrowed(ctx.signer.identifier()),
-            "auth.usersig" => Cow::Borrowed(usersig.as_str()),
-            "auth.random" => {
-                Cow::Owned(itoa::Buffer::new().format(rand::random::<u32>()).to_owned())
-            }
-            _ => return None,
-        })
-    };
-    let auth_value = |name: &str| -> Option<Value> {
-        match auth_text(name) {
-            Some(text) => Some(Value::from(text.into_owned())),
-            None => scope.get(name),
-        }
-    };
-    let mut query = Query::default();
-    for (name, template) in service.step_query(step) {
-        let text: Cow<str> = match template {
-            Template::Literal(Value::String(s)) => Cow::Borrowed(s),
-            Template::Var(var) if let Some(text) = auth_text(var) => text,
-            other => match other.render(&auth_value) {
-                Ok(Value::String(s)) => Cow::Owned(s),
-                Ok(v) => Cow::Owned(v.to_string()),
-                Err(e) => {
-                    return Err(Unsendable::Harness(format!(
-                        "query parameter `{name}`: {e}"
-                    )));
-                }
-            },
-        };
-        let secret = service.auth.secret_params.iter().any(|s| s == name);
-        query.push(name, &text, secret);
-    }
+    let query = step_query(ctx, step, scope, &identifier, &usersig)?;
     let (url, shown_url) = query.urls(ctx.endpoint_url(&endpoint.name));
 
     let (body_text, body_json) = match (&step.raw_body, &step.body) {
@@ -203,6 +167,84 @@ pub(crate) async fn send_step(
             }
         }
     }
+}
+
+/// The step's query, as sent and as shown. `identifier` and `usersig` are the ones this step
+/// signs with.
+fn step_query(
+    ctx: &RunContext,
+    step: &Step,
+    scope: &Scope,
+    identifier: &str,
+    usersig: &str,
+) -> Result<Query, Unsendable> {
+    let service = &ctx.suite.service;
+    let sdkappid = itoa::Buffer::new().format(ctx.signer.sdkappid()).to_owned();
+    // The `auth.*` values as query text. Every request has a few, one a UserSig of hundreds of
+    // bytes: a parameter that is one of them (or a literal) is written without a copy.
+    let auth_text = |name: &str| -> Option<Cow<str>> {
+        Some(match name {
+            "auth.sdkappid" => Cow::Borrowed(sdkappid.as_str()),
+            "auth.identifier" => Cow::Borrowed(identifier),
+            "auth.admin" => Cow::Borrowed(ctx.signer.identifier()),
+            "auth.usersig" => Cow::Borrowed(usersig),
+            "auth.random" => {
+                Cow::Owned(itoa::Buffer::new().format(rand::random::<u32>()).to_owned())
+            }
+            _ => return None,
+        })
+    };
+    let auth_value = |name: &str| -> Option<Value> {
+        match auth_text(name) {
+            Some(text) => Some(Value::from(text.into_owned())),
+            None => scope.get(name),
+        }
+    };
+    let mut query = Query::default();
+    for (name, template) in service.step_query(step) {
+        let text: Cow<str> = match template {
+            Template::Literal(Value::String(s)) => Cow::Borrowed(s),
+            Template::Var(var) if let Some(text) = auth_text(var) => text,
+            other => match other.render(&auth_value) {
+                Ok(Value::String(s)) => Cow::Owned(s),
+                Ok(v) => Cow::Owned(v.to_string()),
+                Err(e) => {
+                    return Err(Unsendable::Harness(format!(
+                        "query parameter `{name}`: {e}"
+                    )));
+                }
+            },
+        };
+        let secret = service.auth.secret_params.iter().any(|s| s == name);
+        query.push(name, &text, secret);
+    }
+    Ok(query)
+}
+
+/// `base/base_path/path` of every endpoint under `profile`, parsed once for the run.
+pub(crate) fn endpoint_urls(
+    suite: &Suite,
+    base_url: &str,
+    profile: &str,
+) -> Result<HashMap<String, Url>, RunError> {
+    let base = base_url.trim_end_matches('/');
+    suite
+        .endpoints
+        .values()
+        .map(|endpoint| {
+            let path = suite.service.endpoint_path(endpoint, profile);
+            match Url::parse(&format!("{base}/{path}")) {
+                Ok(url) if url.has_host() => Ok((endpoint.name.clone(), url)),
+                Ok(_) => Err("it has no host".to_owned()),
+                Err(e) => Err(e.to_string()),
+            }
+            .map_err(|reason| RunError::BadTarget {
+                url: base_url.to_owned(),
+                path,
+                reason,
+            })
+        })
+        .collect()
 }
 
 /// The secret key text, when the run signs with one.

@@ -113,6 +113,17 @@ pub struct AuthScheme {
 }
 
 impl Service {
+    /// Where `endpoint` is under `profile`, below the base URL: `v4/group_open_http_svc/x`.
+    pub fn endpoint_path(&self, endpoint: &Endpoint, profile: &str) -> String {
+        let parts = [self.base_path.as_str(), endpoint.path_for(profile)];
+        let parts: Vec<&str> = parts
+            .iter()
+            .map(|p| p.trim_matches('/'))
+            .filter(|p| !p.is_empty())
+            .collect();
+        parts.join("/")
+    }
+
     /// The query parameters a step sends and the template of each, in order: the auth
     /// parameters (a step may override one, or drop it with `null`), then the step's extra
     /// parameters. Callers render them: the runner with real `auth.*` values, an exporter with
