@@ -132,10 +132,10 @@ impl UrlHeads {
     }
 }
 
-/// Bytes that neither percent-encoding nor form encoding changes.
+/// Bytes that neither percent-encoding nor form encoding changes: the kept bytes but `~`,
+/// which form encoding escapes.
 fn form_plain(s: &str) -> bool {
-    s.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_'))
+    s.bytes().all(|b| kept(b) && b != b'~')
 }
 
 /// Percent-encodes a query value: everything but the unreserved characters and `*` (the

@@ -179,12 +179,13 @@ fn step_query(
     usersig: &str,
 ) -> Result<Query, Unsendable> {
     let service = &ctx.suite.service;
-    let sdkappid = itoa::Buffer::new().format(ctx.signer.sdkappid()).to_owned();
+    let mut sdkappid = itoa::Buffer::new();
+    let sdkappid = sdkappid.format(ctx.signer.sdkappid());
     // The `auth.*` values as query text. Every request has a few, one a UserSig of hundreds of
     // bytes: a parameter that is one of them (or a literal) is written without a copy.
     let auth_text = |name: &str| -> Option<Cow<str>> {
         Some(match name {
-            "auth.sdkappid" => Cow::Borrowed(sdkappid.as_str()),
+            "auth.sdkappid" => Cow::Borrowed(sdkappid),
             "auth.identifier" => Cow::Borrowed(identifier),
             "auth.admin" => Cow::Borrowed(ctx.signer.identifier()),
             "auth.usersig" => Cow::Borrowed(usersig),
