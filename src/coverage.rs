@@ -66,7 +66,12 @@ impl CoverageReport {
 
 /// Coverage of `suite` under `profile`.
 pub fn coverage(suite: &Suite, profile: &str) -> CoverageReport {
-    coverage_of_plan(suite, profile.to_owned(), suite.plan(profile))
+    coverage_of_plan(
+        suite,
+        profile.to_owned(),
+        suite.plan(profile),
+        Some(profile),
+    )
 }
 
 /// Coverage of the whole suite: a code counts as covered when a case provokes it under any
@@ -89,10 +94,16 @@ pub fn coverage_all_profiles(suite: &Suite) -> CoverageReport {
         .cloned()
         .collect::<Vec<_>>()
         .join(" + ");
-    coverage_of_plan(suite, label, plan)
+    coverage_of_plan(suite, label, plan, None)
 }
 
-fn coverage_of_plan(suite: &Suite, profile: String, plan: Vec<PlannedCase>) -> CoverageReport {
+/// `only`: the one profile the plan is of; endpoints absent under it are left out.
+fn coverage_of_plan(
+    suite: &Suite,
+    profile: String,
+    plan: Vec<PlannedCase>,
+    only: Option<&str>,
+) -> CoverageReport {
     let code_field = suite.service.envelope.code_field.as_str();
     let mut groups = vec![GroupCoverage {
         group: COMMON_ERRORS_GROUP.to_owned(),
@@ -105,7 +116,11 @@ fn coverage_of_plan(suite: &Suite, profile: String, plan: Vec<PlannedCase>) -> C
         ),
         group_types: Vec::new(),
     }];
-    for endpoint in suite.endpoints.values() {
+    let present = suite
+        .endpoints
+        .values()
+        .filter(|e| only.is_none_or(|p| e.absent_under(p).is_none()));
+    for endpoint in present {
         groups.push(GroupCoverage {
             group: endpoint.name.clone(),
             codes: codes_of(

@@ -25,6 +25,8 @@ U64 = {"type": "integer", "minimum": 0}
 defs = {
   "Codes": {"description": "One error code or a list of acceptable codes.",
             "oneOf": [{"type": "integer"}, {"type": "array", "items": {"type": "integer"}, "minItems": 1}]},
+  "StepCodes": {"description": "One error code, a list of acceptable codes, or `any`: no code is documented for the outcome, so any code passes and later steps assert the state.",
+            "oneOf": [{"type": "integer"}, {"type": "array", "items": {"type": "integer"}, "minItems": 1}, {"const": "any"}]},
   "SchemaRef": {"description": "A JSON Schema (draft 2020-12): inline, or {$ref: FILE} relative to this spec file (files live under specs/schemas/).",
                 "type": ["object", "boolean"]},
   "ErrorDecl": obj("A documented error code.", {
@@ -60,7 +62,7 @@ defs = {
       ["path"]),
   "Expect": obj("What the response must satisfy. Without `expect`, a step expects the success code.", {
       "http_status": dict(U32, maximum=65535, description="Expected HTTP status (the envelope's http_status by default)."),
-      "code": ref("Codes", "Expected error code, or a list of acceptable codes."),
+      "code": ref("StepCodes", "Expected error code, a list of acceptable codes, or `any`."),
       "schema": {"type": "boolean", "default": True, "description": "Validate the body against the endpoint's response_schema (success) or the envelope schema (failure)."},
       "paths": arr({"$ref": D + "PathCheck"}, "Matchers on parts of the body."),
       "snapshot": {"$ref": D + "Snapshot"}}),
@@ -71,7 +73,7 @@ defs = {
       "query": strmap({"description": "A template value, or null to leave the parameter out."}, "Override or remove auth query parameters: `{contenttype: xml, random: null}`."),
       "usersig": {"$ref": D + "SigOverride"},
       "expect": {"$ref": D + "Expect"},
-      "capture": strmap(s("JSON pointer into the response."), "Variables for later steps: `{gid: /GroupId}`."),
+      "capture": strmap({"oneOf": [s("JSON pointer into the response."), arr(s("JSON pointer"), "Pointers tried in order; the first present is captured (where docs disagree on a field's name).") | {"minItems": 1}]}, "Variables for later steps: `{gid: /GroupId}`, `{task: [/TaskId, /TaskID]}`."),
       "burst": {"type": "boolean", "default": False, "description": "Send without client-side pacing (to trip rate limits)."}},
       ["call"]),
   "Case": obj("A written case; the test id is `endpoint::name` (or `service::name`).", {
@@ -81,6 +83,7 @@ defs = {
       "profiles": arr({"type": "string"}, "Profiles (doc revisions) the case runs under; empty: all."),
       "requires": arr({"type": "string"}, "Optional features (service `features:`) the case needs; skipped when the target lacks one."),
       "locks": arr({"type": "string"}, "Cases holding the same lock never overlap."),
+      "costs": arr({"type": "string"}, "What the case spends on a real target (service `costs:`); a run against a target skips it unless allowed (--allow NAME)."),
       "vars": strmap(ANY, "Case variables, read as ${name}."),
       "fixtures": strmap({"$ref": D + "FixtureUse"}, "Fixtures by local name; exports are read as ${local.export}."),
       "steps": arr({"$ref": D + "Step"}, "The requests, in order."),
@@ -90,7 +93,8 @@ defs = {
       "tags": arr({"type": "string"}, "Tags of the generated cases."),
       "fixtures": strmap({"$ref": D + "FixtureUse"}, "Fixtures by local name."),
       "steps": arr({"$ref": D + "Step"}, "The requests; the generator sets the last step's expected code.", ),
-      "locks": arr({"type": "string"}, "Locks the generated cases hold.")},
+      "locks": arr({"type": "string"}, "Locks the generated cases hold."),
+      "costs": arr({"type": "string"}, "Costs (service `costs:`) the generated cases spend.")},
       ["steps"]),
 }
 defs["CaseTemplate"]["properties"]["steps"]["minItems"] = 1
@@ -140,6 +144,12 @@ service = {
         "description": s("What the feature is and how it is enabled."),
         "not_enabled_codes": arr({"type": "integer"}, "Codes by which a target says the feature is not enabled (the case is skipped).")},
         ["description", "not_enabled_codes"]), "Optional features that cases `requires:`."),
+    "costs": strmap(obj("Something cases spend on a real target that a run must allow (--allow NAME): a daily quota, state the app keeps for good.", {
+        "description": s("What is spent and where the docs say so."),
+        "unit": s("What one call of a `spent_by` endpoint spends, e.g. `push call` (default `call`)."),
+        "spent_by": arr({"type": "string"}, "Endpoints each call of which spends one unit; a case calling one must declare the cost."),
+        "per_day": strmap(dict(U64), "The documented daily allowance by edition, in units.")},
+        ["description"]), "Costs that cases declare with `costs:`."),
     "fixtures": strmap({"$ref": D + "FixtureDef"}, "Reusable fixtures by name."),
     "redactions": arr(obj("A run-dependent response value replaced in snapshots.", {
         "path": s("JSON pointer; a `*` segment matches every array index or object key.", pattern="^/"),
@@ -174,7 +184,8 @@ endpoint = {
         ["supported", "unsupported_code"]),
     "profiles": strmap(obj("What a doc revision changes for this endpoint.", {
         "path": s("The path under this profile."),
-        "group_types": arr({"type": "string"}, "Supported group types under this profile.")}), "Per-profile overrides."),
+        "group_types": arr({"type": "string"}, "Supported group types under this profile."),
+        "absent": s("The endpoint does not exist under this profile: why. Its cases are not planned there.")}), "Per-profile overrides."),
     "request_schema": ref("SchemaRef", "JSON Schema of the request body."),
     "response_schema": ref("SchemaRef", "JSON Schema of the SUCCESS response (must allow extra fields)."),
     "limits": strmap(obj("A documented limit; the probe generates cases at max and max + 1.", {

@@ -2,6 +2,7 @@
 //! which deviations (faults) it ships.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use crate::auth::usersig::SecretKey;
 
@@ -13,6 +14,10 @@ pub const DEFAULT_SDKAPPID: u64 = 1_400_000_000;
 pub const DEFAULT_TEST_KEY: &str = "imconform-emulator-test-key";
 /// The app admin that exists by default (the console's usual first admin).
 pub const DEFAULT_ADMIN: &str = "administrator";
+/// Pushes a day by default (push_tags.md §4.1, §4.2.1; the free edition has 10).
+pub const DEFAULT_PUSH_QUOTA: u32 = 100;
+/// Pushes must be more than this apart (90024), and revokes too (90051).
+pub const PUSH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Everything that shapes one emulator instance.
 #[derive(Debug, Clone)]
@@ -31,6 +36,11 @@ pub struct EmulatorConfig {
     pub api_rate_limits: bool,
     /// Enforce 5 attribute writes/s per group (10049 when exceeded).
     pub write_rate_limit: bool,
+    /// Successful pushes a day (UTC) before 90047.
+    pub push_quota: u32,
+    /// The documented 1 s between pushes (90024) and between revokes (90051); zero switches
+    /// both rules off (the emulator's own tests, which must not wait on the clock).
+    pub push_interval: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -45,6 +55,8 @@ impl Default for EmulatorConfig {
             features: Features::default(),
             api_rate_limits: true,
             write_rate_limit: true,
+            push_quota: DEFAULT_PUSH_QUOTA,
+            push_interval: PUSH_INTERVAL,
         }
     }
 }
@@ -128,6 +140,10 @@ mod tests {
         assert_eq!(c.profile, "current");
         assert!(c.faults.is_empty() && !c.details_differ);
         assert!(c.api_rate_limits && c.write_rate_limit);
+        assert_eq!(
+            (c.push_quota, c.push_interval),
+            (100, Duration::from_secs(1))
+        );
         assert_eq!(c.admins, vec!["administrator".to_owned()]);
     }
 }

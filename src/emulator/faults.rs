@@ -52,7 +52,7 @@ faults! {
     KeyCountOffByOne => "key-count-off-by-one": "17 attribute keys are accepted (limit > 17 instead of > 16)";
     TotalSizeInChars => "total-size-in-chars": "the 16000 total of attribute values is counted in characters, not bytes";
     TotalSizeOffByOne => "total-size-off-by-one": "a total of 16001 value bytes is accepted (limit > 16001 instead of > 16000)";
-    AccountBatchOffByOne => "account-batch-off-by-one": "101 accounts per request are accepted where 100 is the limit (multiaccount_import, account_delete, account_check, push attribute APIs)";
+    AccountBatchOffByOne => "account-batch-off-by-one": "101 accounts per request are accepted where 100 is the limit (multiaccount_import, account_delete, account_check, push attribute and tag APIs)";
     PushValueLimitOffByOne => "push-value-limit-off-by-one": "push attribute values of 51 bytes are accepted (limit > 51 instead of > 50)";
     // error codes
     LongKeyWrongCode => "long-key-wrong-code": "an over-long attribute key answers 10004 instead of 10045";
@@ -72,8 +72,27 @@ faults! {
     DestroyedGroupKeepsAttrs => "destroyed-group-keeps-attrs": "after destroy_group the attribute APIs still reach the group's attributes (no 10010)";
     GroupAttrFieldRenamed => "group-attr-field-renamed": "get_group_attr answers the list in a field named GroupAttr instead of GroupAttrAry";
     // ErrorList
-    ErrorListMissing => "error-list-missing": "push attribute APIs leave unknown accounts out silently (no ErrorList)";
+    ErrorListMissing => "error-list-missing": "push attribute, tag and batch APIs leave unknown accounts out silently (no ErrorList)";
     ErrorListWrongCode => "error-list-wrong-code": "ErrorList entries for unknown accounts carry 90048 instead of 70107";
+    // push tags
+    TagCountOffByOne => "tag-count-off-by-one": "add_tag accepts 11 tags for a user in one request where 10 is the limit";
+    TagLengthInChars => "tag-length-in-chars": "tag length (add_tag, push conditions) is counted in characters, not UTF-8 bytes";
+    AddTagReplaces => "add-tag-replaces": "add_tag without Replace overwrites the user's tags instead of adding to them";
+    ReplaceAppends => "replace-appends": "add_tag with Replace 1 adds to the user's tags instead of overwriting them";
+    RemoveTagRemovesAll => "remove-tag-removes-all": "remove_tag removes every tag of the user, not just the listed ones";
+    UserTagCapOff => "user-tag-cap-off": "a user may hold more than 100 tags";
+    AppTagCapOff => "app-tag-cap-off": "an app may hold more than 1,000 distinct tags";
+    // push
+    PushSpacingNotEnforced => "push-spacing-not-enforced": "pushes less than 1 s apart are accepted (no 90024)";
+    ConditionTagCountOffByOne => "condition-tag-count-off-by-one": "a push condition accepts 11 tags in one list where 10 is the limit";
+    AttrsAndTagsAllowed => "attrs-and-tags-allowed": "a push condition may hold attributes and tags together (no 90039)";
+    RepeatedConditionTagAccepted => "repeated-condition-tag-accepted": "a tag in both TagsOr and TagsAnd is accepted (no 90022)";
+    PushRequiresMsgBody => "push-requires-msg-body": "timpush push refuses the Push Service payload (OfflinePushInfo without MsgBody) with 90001";
+    TaskIdMissing => "task-id-missing": "a successful push answers without its task ID";
+    BatchRecipientLimitOffByOne => "batch-recipient-limit-off-by-one": "batch accepts 501 recipients where 500 is the limit";
+    DataIdLimitOffByOne => "data-id-limit-off-by-one": "batch accepts a DataId of 65 bytes where 64 is the limit";
+    RevokeTwiceAccepted => "revoke-twice-accepted": "a revoked push task can be revoked again (no 90050)";
+    RevokeRateNotEnforced => "revoke-rate-not-enforced": "two revokes within a second are accepted (no 90051)";
     // rate limits
     NoWriteRateLimit => "no-write-rate-limit": "attribute writes per group are not limited (no 10049)";
     WriteRateLimitTen => "write-rate-limit-ten": "attribute writes per group are limited to 10 per second instead of 5";

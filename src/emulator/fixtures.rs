@@ -126,6 +126,7 @@ pub(crate) fn account_delete(state: &AppState, body: &Map<String, Value>) -> Api
         .map(|id| {
             if accounts.imported.remove(id) {
                 push.users.remove(id);
+                push.tags.set(id, Vec::new());
                 json!({"ResultCode": 0, "ResultInfo": "", "UserID": id})
             } else {
                 json!({"ResultCode": code::ACCOUNT_NOT_FOUND, "ResultInfo": ACCOUNT_NOT_EXIST_INFO, "UserID": id})

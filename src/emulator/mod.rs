@@ -1,6 +1,6 @@
 //! The reference emulator: an in-memory stand-in for the Tencent Cloud Chat REST API subset
-//! imconform checks (group custom attributes, push attributes, and the account and group
-//! fixtures specs need), served over HTTP on 127.0.0.1.
+//! imconform checks (group custom attributes, the push service: attributes, tags, push, batch
+//! and revoke, and the account and group fixtures specs need), served over HTTP on 127.0.0.1.
 //!
 //! - Every API-level outcome is HTTP 200 with the `{"ActionStatus","ErrorInfo","ErrorCode"}`
 //!   envelope; query checks run in the reference's order (path 60009, method 60002,
@@ -20,14 +20,16 @@ mod faults;
 mod fixtures;
 mod group_attr;
 mod push_attr;
+mod push_send;
+mod push_tags;
 mod rate;
 mod reply;
 mod server;
 mod state;
 
 pub use config::{
-    ConfigError, DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Features,
-    Profile,
+    ConfigError, DEFAULT_ADMIN, DEFAULT_PUSH_QUOTA, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY,
+    EmulatorConfig, Features, PUSH_INTERVAL, Profile,
 };
 pub use faults::{Fault, UnknownFault, all_faults};
 pub use server::{EmulatorHandle, start};

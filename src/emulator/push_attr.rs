@@ -1,5 +1,6 @@
 //! Push attributes (reference §6.1–6.5), served in both API generations over one state:
-//! `timpush/*` (gen 2) and `all_member_push/im_*` (gen 1). Gen 2 adds `AttrTypes`.
+//! `timpush/*` (gen 2) and `all_member_push/im_*` (gen 1). Gen 2 adds `AttrTypes`. Also the
+//! entry of every push service API (the feature switch) and the helpers tags and push share.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +10,7 @@ use super::faults::{Fault, FaultSet};
 use super::fixtures::batch_limit;
 use super::reply::{ApiError, ApiResult, Reply, code};
 use super::state::{AppState, PushAttrStore, lock};
+use super::{push_send, push_tags};
 
 const MAX_NAME_BYTES: usize = 50;
 const MAX_VALUE_BYTES: usize = 50;
@@ -28,22 +30,30 @@ pub(crate) enum PushOp {
     GetAttr,
     SetAttr,
     RemoveAttr,
+    GetTag,
+    AddTag,
+    RemoveTag,
+    ClearTags,
+    Push,
+    Batch,
+    Revoke,
 }
 
-fn param(why: &'static str) -> ApiError {
+pub(super) fn param(why: &'static str) -> ApiError {
     ApiError::new(code::PUSH_PARAM, why)
 }
 
-fn invalid_attr(why: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
+pub(super) fn invalid_attr(why: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
     ApiError::new(code::PUSH_ATTR_INVALID, why)
 }
 
-/// Serves one push attribute API.
+/// Serves one push service API; `body_len` is the request body's size in bytes.
 pub(crate) fn handle(
     state: &AppState,
     generation: PushGen,
     op: PushOp,
     body: &Map<String, Value>,
+    body_len: usize,
 ) -> ApiResult {
     if !state.config.features.push_service {
         return Err(ApiError::new(
@@ -57,6 +67,13 @@ pub(crate) fn handle(
         PushOp::GetAttr => get_attr(state, body),
         PushOp::SetAttr => set_attr(state, body),
         PushOp::RemoveAttr => remove_attr(state, body),
+        PushOp::GetTag => push_tags::get_tag(state, body),
+        PushOp::AddTag => push_tags::add_tag(state, generation, body),
+        PushOp::RemoveTag => push_tags::remove_tag(state, body),
+        PushOp::ClearTags => push_tags::clear_all_tags(state, body),
+        PushOp::Push => push_send::push(state, generation, body, body_len),
+        PushOp::Batch => push_send::batch(state, body),
+        PushOp::Revoke => push_send::revoke(state, body),
     }
 }
 
@@ -158,7 +175,7 @@ fn get_attr_name(state: &AppState, generation: PushGen) -> Reply {
 }
 
 /// The ErrorList entry for an account that was never imported.
-fn unknown_account(faults: FaultSet, account: &str) -> Value {
+pub(super) fn unknown_account(faults: FaultSet, account: &str) -> Value {
     let code = if faults.has(Fault::ErrorListWrongCode) {
         code::PUSH_ACCOUNT_NOT_FOUND
     } else {
@@ -167,7 +184,7 @@ fn unknown_account(faults: FaultSet, account: &str) -> Value {
     json!({"To_Account": account, "ErrorCode": code, "ErrorInfo": "account does not exist"})
 }
 
-fn with_error_list(faults: FaultSet, reply: Reply, errors: Vec<Value>) -> Reply {
+pub(super) fn with_error_list(faults: FaultSet, reply: Reply, errors: Vec<Value>) -> Reply {
     if errors.is_empty() || faults.has(Fault::ErrorListMissing) {
         reply
     } else {
@@ -176,7 +193,7 @@ fn with_error_list(faults: FaultSet, reply: Reply, errors: Vec<Value>) -> Reply 
 }
 
 /// A required array of at most `batch_limit` accounts (90001 / 90018).
-fn account_array<'a>(
+pub(super) fn account_array<'a>(
     faults: FaultSet,
     body: &'a Map<String, Value>,
     field: &'static str,

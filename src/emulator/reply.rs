@@ -79,9 +79,28 @@ pub(crate) mod code {
     pub const COMMUNITY_OFF: u32 = 11000;
 
     pub const PUSH_PARAM: u32 = 90001;
+    pub const PUSH_BAD_MSG_BODY: u32 = 90002;
+    pub const PUSH_BAD_MSG_RANDOM: u32 = 90005;
+    pub const PUSH_MSG_BODY_NOT_ARRAY: u32 = 90007;
     pub const PUSH_TOO_MANY_ACCOUNTS: u32 = 90018;
+    pub const PUSH_TAG_TOO_LONG: u32 = 90020;
+    pub const PUSH_TAG_REPEATED: u32 = 90022;
+    pub const PUSH_TOO_FREQUENT: u32 = 90024;
+    pub const PUSH_BAD_LIFE_TIME: u32 = 90026;
     pub const PUSH_ATTR_LENGTH: u32 = 90030;
+    pub const PUSH_TOO_MANY_TAGS: u32 = 90032;
     pub const PUSH_ATTR_INVALID: u32 = 90033;
+    pub const PUSH_TAG_LENGTH: u32 = 90034;
+    pub const PUSH_ATTRS_AND_TAGS: u32 = 90039;
+    pub const PUSH_EMPTY_TAG: u32 = 90040;
     pub const PUSH_OFF: u32 = 90045;
+    pub const PUSH_QUOTA_USED_UP: u32 = 90047;
     pub const PUSH_ACCOUNT_NOT_FOUND: u32 = 90048;
+    pub const REVOKE_UNKNOWN_TASK: u32 = 90049;
+    pub const REVOKE_ALREADY: u32 = 90050;
+    pub const REVOKE_TOO_FREQUENT: u32 = 90051;
+    pub const REVOKE_TOO_LATE: u32 = 90052;
+    pub const REVOKE_NEEDS_OFFLINE_PUSH_INFO: u32 = 90053;
+    pub const PUSH_BODY_TOO_LARGE: u32 = 90056;
+    pub const BATCH_DATA_ID_TOO_LONG: u32 = 90057;
 }

@@ -187,6 +187,50 @@ const ROUTES: &[Route] = &[
         100,
     ),
     route(
+        TIMPUSH,
+        "get_tag",
+        Endpoint::Push(PushGen::TimPush, PushOp::GetTag),
+        100,
+    ),
+    route(
+        TIMPUSH,
+        "add_tag",
+        Endpoint::Push(PushGen::TimPush, PushOp::AddTag),
+        100,
+    ),
+    route(
+        TIMPUSH,
+        "remove_tag",
+        Endpoint::Push(PushGen::TimPush, PushOp::RemoveTag),
+        100,
+    ),
+    route(
+        TIMPUSH,
+        "clear_all_tags",
+        Endpoint::Push(PushGen::TimPush, PushOp::ClearTags),
+        100,
+    ),
+    // Push and revoke have their own 1 s rules (90024, 90051) and a daily quota; the API
+    // window only stops a flood.
+    route(
+        TIMPUSH,
+        "push",
+        Endpoint::Push(PushGen::TimPush, PushOp::Push),
+        100,
+    ),
+    route(
+        TIMPUSH,
+        "batch",
+        Endpoint::Push(PushGen::TimPush, PushOp::Batch),
+        30,
+    ),
+    route(
+        TIMPUSH,
+        "revoke",
+        Endpoint::Push(PushGen::TimPush, PushOp::Revoke),
+        100,
+    ),
+    route(
         LEGACY_PUSH,
         "im_set_attr_name",
         Endpoint::Push(PushGen::Legacy, PushOp::SetAttrName),
@@ -214,6 +258,36 @@ const ROUTES: &[Route] = &[
         LEGACY_PUSH,
         "im_remove_attr",
         Endpoint::Push(PushGen::Legacy, PushOp::RemoveAttr),
+        100,
+    ),
+    route(
+        LEGACY_PUSH,
+        "im_get_tag",
+        Endpoint::Push(PushGen::Legacy, PushOp::GetTag),
+        100,
+    ),
+    route(
+        LEGACY_PUSH,
+        "im_add_tag",
+        Endpoint::Push(PushGen::Legacy, PushOp::AddTag),
+        100,
+    ),
+    route(
+        LEGACY_PUSH,
+        "im_remove_tag",
+        Endpoint::Push(PushGen::Legacy, PushOp::RemoveTag),
+        100,
+    ),
+    route(
+        LEGACY_PUSH,
+        "im_remove_all_tags",
+        Endpoint::Push(PushGen::Legacy, PushOp::ClearTags),
+        100,
+    ),
+    route(
+        LEGACY_PUSH,
+        "im_push",
+        Endpoint::Push(PushGen::Legacy, PushOp::Push),
         100,
     ),
 ];
@@ -261,7 +335,9 @@ async fn serve(state: &AppState, method: &Method, uri: &Uri, body: Body) -> ApiR
     let body = parse_body(&bytes, endpoint.family())?;
     match endpoint {
         Endpoint::GroupAttr(op) => group_attr::handle(state, op, &body),
-        Endpoint::Push(generation, op) => push_attr::handle(state, generation, op, &body),
+        Endpoint::Push(generation, op) => {
+            push_attr::handle(state, generation, op, &body, bytes.len())
+        }
         Endpoint::AccountImport => fixtures::account_import(state, &body),
         Endpoint::MultiaccountImport => fixtures::multiaccount_import(state, &body),
         Endpoint::AccountDelete => fixtures::account_delete(state, &body),

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
 
 use super::auth::SigCache;
 use super::config::{EmulatorConfig, Profile};
@@ -31,6 +32,8 @@ pub(crate) struct AppState {
     pub accounts: Mutex<AccountStore>,
     pub groups: Mutex<GroupAttrStore>,
     pub push: Mutex<PushAttrStore>,
+    /// Push tasks (for revoke), the push spacing and the daily quota.
+    pub push_tasks: Mutex<PushTasks>,
     /// Feeds auto-assigned group IDs.
     pub id_seq: AtomicU64,
 }
@@ -46,6 +49,7 @@ impl AppState {
             accounts: Mutex::default(),
             groups: Mutex::default(),
             push: Mutex::default(),
+            push_tasks: Mutex::default(),
             id_seq: AtomicU64::new(0),
         }
     }
@@ -55,6 +59,7 @@ impl AppState {
         *lock(&self.accounts) = AccountStore::default();
         *lock(&self.groups) = GroupAttrStore::default();
         *lock(&self.push) = PushAttrStore::default();
+        *lock(&self.push_tasks) = PushTasks::default();
         self.sig_cache.clear();
         self.api_rates.reset();
     }
@@ -143,9 +148,10 @@ pub(crate) struct GroupAttrStore {
     pub groups: HashMap<String, GroupRecord>,
 }
 
-/// App attribute names and every user's push attribute values.
+/// App attribute names, every user's push attribute values and push tags.
 #[derive(Debug, Default)]
 pub(crate) struct PushAttrStore {
+    pub tags: TagStore,
     /// Index "0".."9" as 0..=9 → name.
     pub names: BTreeMap<u8, String>,
     /// Index → account type (0 UserID, 1 RegistrationID), once set immutable.
@@ -160,4 +166,70 @@ impl PushAttrStore {
             .iter()
             .find_map(|(i, n)| (n == name).then_some(*i))
     }
+}
+
+/// Every user's push tags, and how many users hold each tag (its keys are the app's distinct
+/// tags, which gen 2 limits to 1,000).
+#[derive(Debug, Default)]
+pub(crate) struct TagStore {
+    /// Account → its tags, oldest first, each once.
+    users: HashMap<String, Vec<String>>,
+    holders: HashMap<String, usize>,
+}
+
+impl TagStore {
+    pub(crate) fn of(&self, user: &str) -> &[String] {
+        self.users.get(user).map_or(&[], Vec::as_slice)
+    }
+
+    /// Gives `user` exactly `tags` (deduplicated by the caller).
+    pub(crate) fn set(&mut self, user: &str, tags: Vec<String>) {
+        let old = if tags.is_empty() {
+            self.users.remove(user).unwrap_or_default()
+        } else {
+            self.users
+                .insert(user.to_owned(), tags.clone())
+                .unwrap_or_default()
+        };
+        for tag in old {
+            if let Some(n) = self.holders.get_mut(&tag) {
+                *n -= 1;
+                if *n == 0 {
+                    self.holders.remove(&tag);
+                }
+            }
+        }
+        for tag in tags {
+            *self.holders.entry(tag).or_default() += 1;
+        }
+    }
+
+    /// How many users hold `tag`.
+    pub(crate) fn holders_of(&self, tag: &str) -> usize {
+        self.holders.get(tag).copied().unwrap_or(0)
+    }
+
+    /// Distinct tags over all users.
+    pub(crate) fn distinct(&self) -> usize {
+        self.holders.len()
+    }
+}
+
+/// One push task, revocable for 24 hours.
+#[derive(Debug)]
+pub(crate) struct PushTask {
+    pub started: Instant,
+    pub revoked: bool,
+}
+
+/// Push tasks by TaskId, the last push and revoke (for the 1 s rules) and the day's count.
+#[derive(Debug, Default)]
+pub(crate) struct PushTasks {
+    pub tasks: HashMap<String, PushTask>,
+    pub last_push: Option<Instant>,
+    pub last_revoke: Option<Instant>,
+    /// The UTC day (days since 1970) `today` counts.
+    pub day: u64,
+    pub today: u32,
+    pub seq: u64,
 }

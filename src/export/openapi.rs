@@ -75,7 +75,11 @@ pub fn openapi(suite: &Suite, options: &OpenApiOptions) -> Result<Value, ExportE
     });
 
     let mut paths = Map::new();
-    for endpoint in suite.endpoints.values() {
+    let present = suite
+        .endpoints
+        .values()
+        .filter(|e| e.absent_under(profile).is_none());
+    for endpoint in present {
         let op = operation(suite, endpoint, profile, &mut bundle)?;
         let base = service.base_path.trim_matches('/');
         let path = endpoint.path_for(profile).trim_matches('/');

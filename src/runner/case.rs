@@ -39,6 +39,14 @@ struct Stop {
 }
 
 pub(crate) async fn run_case(ctx: &RunContext, case: &PlannedCase, index: usize) -> CaseReport {
+    if let Some(reason) = ctx.costs.held_back(case) {
+        let stop = Stop {
+            outcome: Outcome::Skip,
+            reason,
+            feature: None,
+        };
+        return case_report(ctx, case, Some(stop));
+    }
     let started = Instant::now();
     let mut steps: Vec<StepReport> = Vec::with_capacity(step_count(ctx, case));
     let mut warnings = Vec::new();
@@ -346,6 +354,7 @@ pub(crate) async fn remove_leftover(
         tags: Vec::new(),
         requires: Vec::new(),
         locks: Vec::new(),
+        costs: Vec::new(),
         vars: Default::default(),
         fixtures: Default::default(),
         steps: Vec::new(),
@@ -476,12 +485,15 @@ async fn run_step(
     report.checks = checks;
 
     if let Some(body) = &json {
-        for (name, pointer) in &step.capture {
-            match body.pointer(pointer) {
+        for (name, pointers) in &step.capture {
+            match pointers.iter().find_map(|p| body.pointer(p)) {
                 Some(v) => scope.set_volatile(name.clone(), v.clone()),
                 None => report.checks.push(CheckReport::fail(
                     format!("capture {name}"),
-                    format!("expected a value at {pointer} to capture, the field is absent"),
+                    format!(
+                        "expected a value at {} to capture, the field is absent",
+                        pointers.join(" or ")
+                    ),
                 )),
             }
         }

@@ -2,6 +2,7 @@
 //! plain result data; it knows nothing about terminals or report formats.
 
 mod case;
+pub mod costs;
 mod facts;
 pub mod ledger;
 mod pacing;
@@ -20,6 +21,7 @@ use crate::http::{HttpClient, HttpSettings, TransportError};
 use crate::result::{CaseReport, DocumentedError, EndpointInfo, RunReport};
 use crate::spec::{PlannedCase, Suite};
 
+pub use costs::{CostPolicy, Spending, spending};
 pub use pacing::Pacer;
 
 /// Everything a run needs, resolved from flags, environment and defaults by the caller.
@@ -100,6 +102,8 @@ pub(crate) struct RunContext {
     /// Keep every JSON response normalized as snapshots are (`ResponseRecord::normalized`).
     pub normalize_responses: bool,
     pub ledger: Option<ledger::Ledger>,
+    /// Which declared costs cases may spend; the others are skipped.
+    pub costs: CostPolicy,
 }
 
 impl RunContext {
@@ -178,6 +182,7 @@ impl Runner {
                 interrupt,
                 normalize_responses: false,
                 ledger: None,
+                costs: CostPolicy::AllowAll,
             }),
         })
     }
@@ -197,6 +202,15 @@ impl Runner {
         Arc::get_mut(&mut self.ctx)
             .expect("the ledger is set before any case runs")
             .ledger = Some(ledger);
+        self
+    }
+
+    /// Which declared costs (a daily quota, lasting state) cases may spend; a case with
+    /// another is skipped before it sends anything. Every cost by default. Call before running.
+    pub fn with_costs(mut self, policy: CostPolicy) -> Self {
+        Arc::get_mut(&mut self.ctx)
+            .expect("the cost policy is set before any case runs")
+            .costs = policy;
         self
     }
 
@@ -317,7 +331,11 @@ fn endpoint_infos(suite: &Suite, profile: &str) -> Vec<EndpointInfo> {
         supported_group_types: None,
         errors: documented(&suite.service.common_errors),
     }];
-    out.extend(suite.endpoints.values().map(|e| EndpointInfo {
+    let present = suite
+        .endpoints
+        .values()
+        .filter(|e| e.absent_under(profile).is_none());
+    out.extend(present.map(|e| EndpointInfo {
         name: e.name.clone(),
         supported_group_types: e.supported_group_types(profile).map(<[String]>::to_vec),
         errors: documented(&e.errors),

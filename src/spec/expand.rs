@@ -22,6 +22,8 @@ pub struct PlannedCase {
     pub requires: Vec<String>,
     /// The case's locks and those of its fixtures.
     pub locks: Vec<String>,
+    /// What the case spends on a real target (service `costs:`).
+    pub costs: Vec<String>,
     pub vars: IndexMap<String, Value>,
     pub fixtures: IndexMap<String, FixtureUse>,
     pub steps: Vec<Step>,
@@ -40,7 +42,12 @@ impl Suite {
                 out.push(self.written(SERVICE_GROUP, case));
             }
         }
-        for endpoint in self.endpoints.values() {
+        // An endpoint a doc revision does not have contributes no case under it.
+        let present = self
+            .endpoints
+            .values()
+            .filter(|e| e.absent_under(profile).is_none());
+        for endpoint in present {
             for case in &endpoint.cases {
                 if applies(case, profile) {
                     out.push(self.written(&endpoint.name, case));
@@ -62,6 +69,7 @@ impl Suite {
             tags: case.tags.clone(),
             requires: case.requires.clone(),
             locks: self.locks_of(&case.locks, &case.fixtures),
+            costs: case.costs.clone(),
             vars: case.vars.clone(),
             fixtures: case.fixtures.clone(),
             steps: case.steps.clone(),
@@ -102,6 +110,7 @@ impl Suite {
             tags,
             requires: Vec::new(),
             locks: self.locks_of(&template.locks, &template.fixtures),
+            costs: template.costs.clone(),
             vars,
             fixtures: template.fixtures.clone(),
             steps,

@@ -74,6 +74,20 @@ impl<'a> Lint<'a> {
                 self.step(step, &mut teardown_scope, &format!("fixture `{name}`"));
             }
         }
+        for cost in service.costs.values() {
+            for e in &cost.spent_by {
+                if !self.suite.endpoints.contains_key(e) {
+                    let hint = did_you_mean(e, self.suite.endpoints.keys().map(String::as_str));
+                    self.err(
+                        &cost.loc,
+                        format!(
+                            "cost `{}` is spent by unknown endpoint `{e}`{hint}",
+                            cost.name
+                        ),
+                    );
+                }
+            }
+        }
         let auth_vars = AUTH_VARIABLES;
         for (param, t) in &service.auth.query {
             for v in t.variables() {
@@ -118,6 +132,15 @@ impl<'a> Lint<'a> {
             }
             if let Some(probe) = &support.probe {
                 self.template(probe, &["group_type"], endpoint);
+                self.reach(
+                    &probe.steps,
+                    &[],
+                    &probe.fixtures,
+                    &probe.costs,
+                    &[],
+                    Some(endpoint),
+                    "probe",
+                );
             }
         }
         for limit in endpoint.limits.values() {
@@ -125,6 +148,15 @@ impl<'a> Lint<'a> {
             self.codes_declared(&limit.loc, &what, &limit.code, endpoint);
             if let Some(probe) = &limit.probe {
                 self.template(probe, &["n", "fill"], endpoint);
+                self.reach(
+                    &probe.steps,
+                    &[],
+                    &probe.fixtures,
+                    &probe.costs,
+                    &[],
+                    Some(endpoint),
+                    &what,
+                );
             }
         }
         for w in &endpoint.write_limits {
@@ -132,6 +164,15 @@ impl<'a> Lint<'a> {
             self.codes_declared(&w.loc, &what, &w.code, endpoint);
             if let Some(probe) = &w.probe {
                 self.template(probe, &[], endpoint);
+                self.reach(
+                    &probe.steps,
+                    &[],
+                    &probe.fixtures,
+                    &probe.costs,
+                    &[],
+                    Some(endpoint),
+                    &what,
+                );
             }
         }
         self.cases(&endpoint.cases, Some(endpoint));
@@ -191,8 +232,89 @@ impl<'a> Lint<'a> {
             for step in &case.teardown {
                 self.step(step, &mut scope, &what);
             }
+            self.reach(
+                &case.steps,
+                &case.teardown,
+                &case.fixtures,
+                &case.costs,
+                &case.profiles,
+                endpoint,
+                &what,
+            );
         }
-        let _ = endpoint;
+    }
+
+    /// What a case (or probe) reaches, its own steps and those of its fixtures, must be
+    /// declared: every cost an endpoint it calls spends, and no endpoint that is absent under
+    /// a profile the case runs under.
+    #[allow(clippy::too_many_arguments)]
+    fn reach(
+        &mut self,
+        steps: &[Step],
+        teardown: &[Step],
+        fixtures: &indexmap::IndexMap<String, FixtureUse>,
+        costs: &[String],
+        profiles: &[String],
+        own: Option<&Endpoint>,
+        what: &str,
+    ) {
+        let service = &self.suite.service;
+        // A fixture's calls are reported at the case's use of the fixture.
+        let mut calls: Vec<(&str, &Loc)> = steps
+            .iter()
+            .chain(teardown)
+            .map(|s| (s.call.as_str(), &s.loc))
+            .collect();
+        for u in fixtures.values() {
+            if let Some(def) = service.fixtures.get(&u.fixture) {
+                calls.extend(
+                    def.setup
+                        .iter()
+                        .chain(&def.teardown)
+                        .map(|s| (s.call.as_str(), &u.loc)),
+                );
+            }
+        }
+        for cost in service.costs.values() {
+            if costs.contains(&cost.name) {
+                continue;
+            }
+            if let Some((call, loc)) = calls
+                .iter()
+                .find(|(c, _)| cost.spent_by.iter().any(|e| e == c))
+            {
+                let loc = (*loc).clone();
+                self.err(
+                    &loc,
+                    format!(
+                        "{what} calls `{call}`, which spends `{}`; declare it: `costs: [{}]`",
+                        cost.name, cost.name
+                    ),
+                );
+            }
+        }
+        for profile in service.profiles.keys() {
+            let runs = profiles.is_empty() || profiles.contains(profile);
+            if !runs || own.is_some_and(|e| e.absent_under(profile).is_some()) {
+                continue;
+            }
+            for (call, loc) in &calls {
+                let reason = self
+                    .suite
+                    .endpoints
+                    .get(*call)
+                    .and_then(|e| e.absent_under(profile));
+                if let Some(reason) = reason {
+                    let loc = (*loc).clone();
+                    self.err(
+                        &loc,
+                        format!(
+                            "{what} runs under profile `{profile}` but calls `{call}`, which is absent there ({reason}); limit it with `profiles:`"
+                        ),
+                    );
+                }
+            }
+        }
     }
 
     /// Checks the fixture uses and returns the variables they define.

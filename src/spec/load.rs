@@ -77,6 +77,7 @@ pub fn load_suite(root: &Path) -> Result<Suite, LoadError> {
         root_uri: file_uri(root),
         profile_names: Vec::new(),
         feature_names: Vec::new(),
+        cost_names: Vec::new(),
     };
     for path in &schema_paths {
         let text = read(path)?;
@@ -351,6 +352,7 @@ struct Resolver {
     /// Declared in the service file; set before any case is resolved.
     profile_names: Vec<String>,
     feature_names: Vec<String>,
+    cost_names: Vec<String>,
 }
 
 fn loc_of(file: &Arc<SpecFile>, l: &Location) -> Loc {
@@ -461,6 +463,22 @@ impl Resolver {
                 (name, feature)
             })
             .collect();
+        let costs: IndexMap<String, Cost> = raw
+            .costs
+            .into_iter()
+            .map(|(name, c)| {
+                let cost = Cost {
+                    name: name.clone(),
+                    description: c.value.description,
+                    unit: c.value.unit.unwrap_or_else(|| "call".to_owned()),
+                    spent_by: c.value.spent_by.iter().map(|e| e.value.clone()).collect(),
+                    per_day: c.value.per_day,
+                    loc: loc_of(file, &c.referenced),
+                };
+                (name, cost)
+            })
+            .collect();
+        self.cost_names = costs.keys().cloned().collect();
         let fixtures = raw
             .fixtures
             .into_iter()
@@ -534,6 +552,7 @@ impl Resolver {
             common_errors,
             retryable_codes: raw.retryable_codes.iter().map(|c| c.value).collect(),
             features,
+            costs,
             fixtures,
             redactions,
             cases,
@@ -667,7 +686,16 @@ impl Resolver {
                         .group_types
                         .as_ref()
                         .map(|g| g.iter().map(|s| s.value.clone()).collect()),
+                    absent: o.value.absent.as_ref().map(|a| a.value.clone()),
                 };
+                if let Some(a) = &o.value.absent
+                    && a.value.trim().is_empty()
+                {
+                    self.err(
+                        &loc_of(file, &a.referenced),
+                        format!("`absent` under profile `{name}` needs a reason"),
+                    );
+                }
                 (name.clone(), over)
             })
             .collect();
@@ -712,7 +740,7 @@ impl Resolver {
                     description: l.value.description.clone(),
                     max: l.value.max,
                     unit: unit.unwrap_or(LimitUnit::Bytes),
-                    code: CodeSet(l.value.code.value.to_vec()),
+                    code: self.generated_codes(file, &l.value.code),
                     probe: l.value.probe.as_ref().map(|p| self.case_template(file, p)),
                     encodings,
                     loc: ll,
@@ -738,7 +766,7 @@ impl Resolver {
                     bucket: w.value.bucket.clone(),
                     key: w.value.key.value.clone(),
                     per_second: w.value.per_second,
-                    code: CodeSet(w.value.code.value.to_vec()),
+                    code: self.generated_codes(file, &w.value.code),
                     probe: w.value.probe.as_ref().map(|p| self.case_template(file, p)),
                     loc: wl,
                 }
@@ -779,8 +807,38 @@ impl Resolver {
             fixtures: self.fixture_uses(file, &raw.value.fixtures),
             steps: raw.value.steps.iter().map(|s| self.step(file, s)).collect(),
             locks: self.strings(file, &raw.value.locks),
+            costs: self.costs(file, &raw.value.costs, "a probe"),
             loc,
         }
+    }
+
+    /// The codes a generated case expects past a limit: `any` would assert nothing there.
+    fn generated_codes(&mut self, file: &Arc<SpecFile>, raw: &S<RawCodes>) -> CodeSet {
+        if let RawCodes::Word(w) = &raw.value {
+            self.err(
+                &loc_of(file, &raw.referenced),
+                format!("`code: {w}`: a generated case needs a code or a list of codes"),
+            );
+        }
+        CodeSet(raw.value.to_vec())
+    }
+
+    /// A `costs:` list, each name checked against the service's `costs:`.
+    fn costs(&mut self, file: &Arc<SpecFile>, items: &[S<String>], what: &str) -> Vec<String> {
+        for c in items {
+            if !self.cost_names.contains(&c.value) {
+                let hint = did_you_mean(&c.value, self.cost_names.iter().map(String::as_str));
+                self.err(
+                    &loc_of(file, &c.referenced),
+                    format!(
+                        "{what} declares unknown cost `{}`{hint}; the service declares {}",
+                        c.value,
+                        list_names(self.cost_names.iter().map(String::as_str))
+                    ),
+                );
+            }
+        }
+        self.strings(file, items)
     }
 
     fn fixture_uses(
@@ -858,6 +916,7 @@ impl Resolver {
             profiles: self.strings(file, &c.profiles),
             requires: self.strings(file, &c.requires),
             locks: self.strings(file, &c.locks),
+            costs: self.costs(file, &c.costs, &format!("case `{}`", c.name.value)),
             vars: c.vars.clone(),
             fixtures: self.fixture_uses(file, &c.fixtures),
             steps: c.steps.iter().map(|s| self.step(file, s)).collect(),
@@ -900,6 +959,7 @@ impl Resolver {
             None => Expect {
                 http_status: None,
                 code: None,
+                any_code: false,
                 schema: true,
                 paths: Vec::new(),
                 snapshot: None,
@@ -911,13 +971,25 @@ impl Resolver {
             .capture
             .iter()
             .map(|(k, v)| {
-                if !v.value.starts_with('/') && !v.value.is_empty() {
+                let pointers = match &v.value {
+                    RawCapture::One(p) => vec![p.clone()],
+                    RawCapture::FirstOf(ps) => ps.clone(),
+                };
+                if pointers.is_empty() {
                     self.err(
                         &loc_of(file, &v.referenced),
-                        format!("capture `{k}`: `{}` is not a JSON pointer", v.value),
+                        format!("capture `{k}` lists no JSON pointer"),
                     );
                 }
-                (k.clone(), v.value.clone())
+                for p in &pointers {
+                    if !p.starts_with('/') && !p.is_empty() {
+                        self.err(
+                            &loc_of(file, &v.referenced),
+                            format!("capture `{k}`: `{p}` is not a JSON pointer"),
+                        );
+                    }
+                }
+                (k.clone(), pointers)
             })
             .collect();
         Step {
@@ -978,9 +1050,26 @@ impl Resolver {
             }
             SnapshotSpec { name, sort, loc: l }
         });
+        let any_code = match e.code.as_ref().map(|c| &c.value) {
+            Some(RawCodes::Word(w)) if w == "any" => true,
+            Some(RawCodes::Word(w)) => {
+                let l = loc_of(file, &e.code.as_ref().expect("matched").referenced);
+                self.err(
+                    &l,
+                    format!("`code: {w}`: expected a code, a list of codes, or `any`"),
+                );
+                false
+            }
+            _ => false,
+        };
         Expect {
             http_status: e.http_status,
-            code: e.code.as_ref().map(|c| CodeSet(c.value.to_vec())),
+            code: e
+                .code
+                .as_ref()
+                .filter(|_| !any_code)
+                .map(|c| CodeSet(c.value.to_vec())),
+            any_code,
             schema: e.schema,
             paths,
             snapshot,

@@ -92,6 +92,8 @@ pub struct Service {
     /// Codes that mean "try again": the runner retries these (bounded), and nothing else.
     pub retryable_codes: Vec<i64>,
     pub features: IndexMap<String, Feature>,
+    /// What cases may spend on a real target; a run skips the ones it does not allow.
+    pub costs: IndexMap<String, Cost>,
     pub fixtures: IndexMap<String, FixtureDef>,
     /// Response values that change from run to run, replaced in snapshots.
     pub redactions: Vec<Redaction>,
@@ -184,6 +186,21 @@ pub struct Feature {
     pub loc: Loc,
 }
 
+/// Something a case spends on a real target that a run must allow explicitly: a daily quota,
+/// or state the app keeps for good.
+#[derive(Debug, Clone)]
+pub struct Cost {
+    pub name: String,
+    pub description: String,
+    /// What one call of a `spent_by` endpoint spends (`push call`); `call` when not given.
+    pub unit: String,
+    /// Endpoints each call of which spends one unit; a case calling one must declare the cost.
+    pub spent_by: Vec<String>,
+    /// The documented daily allowance, by edition, in units.
+    pub per_day: IndexMap<String, u64>,
+    pub loc: Loc,
+}
+
 #[derive(Debug, Clone)]
 pub struct ErrorDecl {
     pub code: i64,
@@ -250,6 +267,11 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// Why the endpoint does not exist under `profile`, if it does not.
+    pub fn absent_under(&self, profile: &str) -> Option<&str> {
+        self.profiles.get(profile)?.absent.as_deref()
+    }
+
     /// The path this endpoint is called at under `profile`.
     pub fn path_for(&self, profile: &str) -> &str {
         self.profiles
@@ -275,6 +297,8 @@ impl Endpoint {
 pub struct EndpointOverride {
     pub path: Option<String>,
     pub group_types: Option<Vec<String>>,
+    /// The endpoint does not exist under the profile: why (its cases are not planned there).
+    pub absent: Option<String>,
 }
 
 /// Which group types an endpoint supports, and the case that probes each type.
@@ -374,6 +398,8 @@ pub struct CaseTemplate {
     pub fixtures: IndexMap<String, FixtureUse>,
     pub steps: Vec<Step>,
     pub locks: Vec<String>,
+    /// Costs (service `costs:`) the generated cases spend.
+    pub costs: Vec<String>,
     pub loc: Loc,
 }
 
@@ -388,6 +414,8 @@ pub struct CaseDef {
     /// Optional features the case needs (skipped with a reason when the target lacks one).
     pub requires: Vec<String>,
     pub locks: Vec<String>,
+    /// Costs (service `costs:`) the case spends on a real target.
+    pub costs: Vec<String>,
     pub vars: IndexMap<String, Value>,
     pub fixtures: IndexMap<String, FixtureUse>,
     pub steps: Vec<Step>,
@@ -414,8 +442,9 @@ pub struct Step {
     pub query: IndexMap<String, Option<Template>>,
     pub usersig: SigOverride,
     pub expect: Expect,
-    /// `${name}` for later steps, taken from the response at a JSON pointer.
-    pub capture: IndexMap<String, String>,
+    /// `${name}` for later steps, taken from the response at the first of these JSON pointers
+    /// that is present (where docs disagree on a field's name).
+    pub capture: IndexMap<String, Vec<String>>,
     /// Sent without client-side pacing: for steps that set out to trip a rate limit.
     pub burst: bool,
     pub loc: Loc,
@@ -441,6 +470,9 @@ pub struct SigOverride {
 pub struct Expect {
     pub http_status: Option<u16>,
     pub code: Option<CodeSet>,
+    /// `code: any`: no code is documented for the outcome, so any code passes (later steps
+    /// assert the state it must leave).
+    pub any_code: bool,
     /// Validate against the endpoint's response schema (on success) or the envelope schema.
     pub schema: bool,
     pub paths: Vec<PathCheck>,

@@ -24,6 +24,8 @@ pub struct RawService {
     #[serde(default)]
     pub features: IndexMap<String, S<RawFeature>>,
     #[serde(default)]
+    pub costs: IndexMap<String, S<RawCost>>,
+    #[serde(default)]
     pub fixtures: IndexMap<String, S<RawFixtureDef>>,
     #[serde(default)]
     pub redactions: Vec<S<RawRedaction>>,
@@ -80,6 +82,21 @@ pub struct RawErrorDecl {
 pub struct RawFeature {
     pub description: String,
     pub not_enabled_codes: Vec<S<i64>>,
+}
+
+/// What running a case spends on a real target (a daily quota, lasting state).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCost {
+    pub description: String,
+    /// What one call of a `spent_by` endpoint spends, e.g. `push call`.
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub spent_by: Vec<S<String>>,
+    /// Documented daily allowance by edition.
+    #[serde(default)]
+    pub per_day: IndexMap<String, u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,6 +156,9 @@ pub struct RawEndpointOverride {
     pub path: Option<S<String>>,
     #[serde(default)]
     pub group_types: Option<Vec<S<String>>>,
+    /// The endpoint does not exist under this profile; the text says why.
+    #[serde(default)]
+    pub absent: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,12 +195,14 @@ pub struct RawWriteLimit {
     pub probe: Option<S<RawCaseTemplate>>,
 }
 
-/// One code or a list of acceptable codes.
+/// One code, a list of acceptable codes, or `any` (a step whose outcome has no documented
+/// code; later steps assert the state).
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum RawCodes {
     One(i64),
     Many(Vec<i64>),
+    Word(String),
 }
 
 impl RawCodes {
@@ -188,6 +210,7 @@ impl RawCodes {
         match self {
             RawCodes::One(c) => vec![*c],
             RawCodes::Many(cs) => cs.clone(),
+            RawCodes::Word(_) => Vec::new(),
         }
     }
 }
@@ -202,6 +225,8 @@ pub struct RawCaseTemplate {
     pub steps: Vec<S<RawStep>>,
     #[serde(default)]
     pub locks: Vec<S<String>>,
+    #[serde(default)]
+    pub costs: Vec<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -218,6 +243,8 @@ pub struct RawCase {
     pub requires: Vec<S<String>>,
     #[serde(default)]
     pub locks: Vec<S<String>>,
+    #[serde(default)]
+    pub costs: Vec<S<String>>,
     #[serde(default)]
     pub vars: IndexMap<String, Value>,
     #[serde(default)]
@@ -251,9 +278,17 @@ pub struct RawStep {
     #[serde(default)]
     pub expect: Option<S<RawExpect>>,
     #[serde(default)]
-    pub capture: IndexMap<String, S<String>>,
+    pub capture: IndexMap<String, S<RawCapture>>,
     #[serde(default)]
     pub burst: bool,
+}
+
+/// `name: /Pointer`, or `name: [/A, /B]`: the first pointer present in the response.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawCapture {
+    One(String),
+    FirstOf(Vec<String>),
 }
 
 #[derive(Debug, Deserialize)]
