@@ -1,6 +1,11 @@
 //! Proves the suite catches deviations: the whole suite against the faithful emulator and
 //! against one that differs only in undocumented details (both must pass), then once per named
 //! fault (each must fail at least one case). Every run gets its own emulator instance.
+//!
+//! The push service's one-second rules (pushes more than 1 s apart, one revoke a second) pace
+//! a run's pushes into a chain of ~30 s. The clean runs and the runs of the faults on those
+//! rules keep them and start at once (they mostly wait); every other fault run switches the
+//! rules off in its emulator and its pacing, and leaves out the cases that probe them.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -17,7 +22,7 @@ use crate::emulator::{
 use crate::http::HttpSettings;
 use crate::result::{Outcome, RunReport};
 use crate::runner::{Interrupt, Quiet, RunConfig, RunError, Runner};
-use crate::spec::Suite;
+use crate::spec::{PlannedCase, Suite};
 use crate::target::{ActiveTarget, TargetError, TargetSpec};
 
 #[derive(Debug, Clone)]
@@ -90,6 +95,29 @@ struct Job {
     profile: String,
 }
 
+impl Job {
+    /// Whether the run keeps the one-second push rules (and so waits on them).
+    fn on_the_push_clock(&self) -> bool {
+        match self.mode {
+            Mode::Clean | Mode::DetailsDiffer => true,
+            Mode::Fault(f) => f.concerns_push_clock(),
+        }
+    }
+}
+
+/// A case that probes a one-second rule: it sends a burst to an endpoint the contract
+/// declares at one call a second or less.
+fn probes_push_clock(suite: &Suite, case: &PlannedCase) -> bool {
+    case.steps.iter().any(|s| {
+        s.burst
+            && suite
+                .endpoints
+                .get(&s.call)
+                .and_then(|e| e.rate_limit)
+                .is_some_and(|r| r <= 1)
+    })
+}
+
 pub async fn selftest(
     suite: Arc<Suite>,
     config: &SelftestConfig,
@@ -118,7 +146,11 @@ pub async fn selftest(
     for (i, job) in jobs.into_iter().enumerate() {
         let (suite, config, limit) = (suite.clone(), config.clone(), limit.clone());
         tasks.spawn(async move {
-            let _slot = limit.acquire_owned().await.expect("semaphore never closes");
+            // Runs on the push clock mostly wait: they take no slot, and start at once.
+            let _slot = match job.on_the_push_clock() {
+                true => None,
+                false => Some(limit.acquire_owned().await.expect("semaphore never closes")),
+            };
             let report = run_mode(suite, &config, &job).await;
             (i, job, report)
         });
@@ -178,15 +210,22 @@ pub async fn selftest(
     Ok(report)
 }
 
+/// The pace of the one-second endpoints when their rules are off.
+const FAST: u32 = 100;
+
 async fn run_mode(
     suite: Arc<Suite>,
     config: &SelftestConfig,
     job: &Job,
 ) -> Result<RunReport, SelftestError> {
+    let on_the_clock = job.on_the_push_clock();
     let mut emulator = EmulatorConfig {
         profile: job.profile.clone(),
         ..EmulatorConfig::default()
     };
+    if !on_the_clock {
+        emulator.push_interval = std::time::Duration::ZERO;
+    }
     let label = match &job.mode {
         Mode::Clean => "clean".to_owned(),
         Mode::DetailsDiffer => {
@@ -220,8 +259,17 @@ async fn run_mode(
         snapshots,
         run_id: None,
     };
-    let cases = suite.plan(&job.profile);
-    let runner = Runner::new(suite, run_config, Interrupt::default())?;
+    let mut cases = suite.plan(&job.profile);
+    let mut runner = Runner::new(suite.clone(), run_config, Interrupt::default())?;
+    if on_the_clock {
+        // The paced chain of pushes first, so the rest of the run overlaps it.
+        cases.sort_by_key(|c| c.costs.is_empty());
+    } else {
+        cases.retain(|c| !probes_push_clock(&suite, c));
+        for endpoint in suite.endpoints.values().filter(|e| e.rate_limit == Some(1)) {
+            runner = runner.with_rate(&endpoint.name, FAST);
+        }
+    }
     let report = runner.run(cases, Arc::new(Quiet)).await;
     target.stop().await;
     Ok(report)

@@ -5,18 +5,64 @@ mod emulator_support;
 
 use emulator_support::{Api, keys, kv, now};
 use imconform::auth::usersig::{SecretKey, SigClaims, sign};
-use imconform::emulator::{EmulatorConfig, Fault, all_faults};
-use serde_json::json;
+use std::time::Duration;
+
+use imconform::emulator::{EmulatorConfig, Fault, PUSH_INTERVAL, all_faults};
+use serde_json::{Value, json};
 
 const GET_ATTR: &str = "group_open_attr_http_svc/get_group_attr";
 
-fn config(faults: Vec<Fault>) -> EmulatorConfig {
+/// The emulator a probe runs against: the 1 s push and revoke rules are off (no probe waits
+/// on the clock) except for the probes of those rules.
+fn config(probe: Fault, faults: Vec<Fault>) -> EmulatorConfig {
+    let timed = matches!(
+        probe,
+        Fault::PushSpacingNotEnforced | Fault::RevokeRateNotEnforced
+    );
     EmulatorConfig {
         faults,
         api_rate_limits: false,
         write_rate_limit: true,
+        push_interval: if timed { PUSH_INTERVAL } else { Duration::ZERO },
         ..EmulatorConfig::default()
     }
+}
+
+const ADD_TAG: &str = "timpush/add_tag";
+const PUSH: &str = "timpush/push";
+
+/// A valid push with `extra` fields (Condition ...) merged in.
+fn push_body(extra: Value) -> Value {
+    let mut body = json!({
+        "MsgRandom": 1,
+        "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi"}}],
+    });
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    body
+}
+
+async fn tags_of(api: &Api, user: &str) -> Value {
+    api.call("timpush/get_tag", json!({"To_Account": [user]}))
+        .await
+        .json["UserTags"][0]["Tags"]
+        .clone()
+}
+
+/// `count` distinct tags `{prefix}{i}`.
+fn many_tags(prefix: &str, count: usize) -> Vec<String> {
+    (0..count).map(|i| format!("{prefix}{i}")).collect()
+}
+
+/// A push's task ID, for revoke.
+async fn pushed_task(api: &Api) -> String {
+    let a = api.call(PUSH, push_body(json!({}))).await;
+    a.json["TaskId"].as_str().unwrap_or_default().to_owned()
+}
+
+fn revoke_body(task: &str) -> Value {
+    json!({"TaskId": task, "OfflinePushInfo": {"Desc": "revoked"}})
 }
 
 /// Calls get_group_attr on a missing group with a custom query.
@@ -275,6 +321,123 @@ async fn probe(fault: Fault, api: &Api) -> bool {
                 .await;
             a.json["ErrorList"][0]["ErrorCode"] == 70107
         }
+        Fault::TagCountOffByOne => {
+            api.import("u1").await;
+            let tags = many_tags("t", 11);
+            let a = api
+                .call(
+                    ADD_TAG,
+                    json!({"UserTags": [{"To_Account": "u1", "Tags": tags}]}),
+                )
+                .await;
+            a.code() == 90032
+        }
+        Fault::TagLengthInChars => {
+            api.import("u1").await;
+            let tag = "中".repeat(17);
+            let a = api
+                .call(
+                    ADD_TAG,
+                    json!({"UserTags": [{"To_Account": "u1", "Tags": [tag]}]}),
+                )
+                .await;
+            a.code() == 90034
+        }
+        Fault::AddTagReplaces => {
+            api.import("u1").await;
+            for tag in ["a", "b"] {
+                let body = json!({"UserTags": [{"To_Account": "u1", "Tags": [tag]}]});
+                assert!(api.call(ADD_TAG, body).await.ok());
+            }
+            tags_of(api, "u1").await == json!(["a", "b"])
+        }
+        Fault::ReplaceAppends => {
+            api.import("u1").await;
+            let add = json!({"UserTags": [{"To_Account": "u1", "Tags": ["a"]}]});
+            assert!(api.call(ADD_TAG, add).await.ok());
+            let replace = json!({"Replace": 1, "UserTags": [{"To_Account": "u1", "Tags": ["b"]}]});
+            assert!(api.call(ADD_TAG, replace).await.ok());
+            tags_of(api, "u1").await == json!(["b"])
+        }
+        Fault::RemoveTagRemovesAll => {
+            api.import("u1").await;
+            let add = json!({"UserTags": [{"To_Account": "u1", "Tags": ["a", "b"]}]});
+            assert!(api.call(ADD_TAG, add).await.ok());
+            let remove = json!({"UserTags": [{"To_Account": "u1", "Tags": ["a"]}]});
+            assert!(api.call("timpush/remove_tag", remove).await.ok());
+            tags_of(api, "u1").await == json!(["b"])
+        }
+        Fault::UserTagCapOff => {
+            api.import("u1").await;
+            let full = json!({"Replace": 1, "UserTags": [{"To_Account": "u1", "Tags": many_tags("t", 100)}]});
+            assert!(api.call(ADD_TAG, full).await.ok());
+            let one_more = json!({"UserTags": [{"To_Account": "u1", "Tags": ["x"]}]});
+            api.call(ADD_TAG, one_more).await.code() == 90032
+        }
+        Fault::AppTagCapOff => {
+            for u in 0..11 {
+                api.import(&format!("u{u}")).await;
+            }
+            for u in 0..10 {
+                let user = format!("u{u}");
+                let tags = many_tags(&format!("t{u}_"), 100);
+                let body = json!({"Replace": 1, "UserTags": [{"To_Account": user, "Tags": tags}]});
+                assert!(api.call(ADD_TAG, body).await.ok());
+            }
+            let new = json!({"UserTags": [{"To_Account": "u10", "Tags": ["new"]}]});
+            api.call(ADD_TAG, new).await.code() == 90032
+        }
+        Fault::PushSpacingNotEnforced => {
+            assert!(api.call(PUSH, push_body(json!({}))).await.ok());
+            api.call(PUSH, push_body(json!({"MsgRandom": 2})))
+                .await
+                .code()
+                == 90024
+        }
+        Fault::ConditionTagCountOffByOne => {
+            let condition = json!({"Condition": {"TagsOr": many_tags("t", 11)}});
+            api.call(PUSH, push_body(condition)).await.code() == 90032
+        }
+        Fault::AttrsAndTagsAllowed => {
+            let names = json!({"AttrNames": {"0": "sex"}});
+            assert!(api.call("timpush/set_attr_name", names).await.ok());
+            let condition = json!({"Condition": {"AttrsAnd": {"sex": "f"}, "TagsAnd": ["t"]}});
+            api.call(PUSH, push_body(condition)).await.code() == 90039
+        }
+        Fault::RepeatedConditionTagAccepted => {
+            let condition = json!({"Condition": {"TagsOr": ["a", "b"], "TagsAnd": ["a"]}});
+            api.call(PUSH, push_body(condition)).await.code() == 90022
+        }
+        Fault::PushRequiresMsgBody => {
+            let service_style =
+                json!({"MsgRandom": 1, "OfflinePushInfo": {"PushFlag": 0, "Desc": "hi"}});
+            api.call(PUSH, service_style).await.ok()
+        }
+        Fault::TaskIdMissing => !pushed_task(api).await.is_empty(),
+        Fault::BatchRecipientLimitOffByOne => {
+            api.import("u1").await;
+            let to: Vec<String> = many_tags("r", 501);
+            let body = json!({"From_Account": "u1", "To_Account": to, "MsgRandom": 1, "OfflinePushInfo": {"Desc": "hi"}});
+            api.call("timpush/batch", body).await.code() == 90018
+        }
+        Fault::DataIdLimitOffByOne => {
+            api.import("u1").await;
+            let body = json!({"From_Account": "u1", "To_Account": ["u1"], "MsgRandom": 1, "OfflinePushInfo": {"Desc": "hi"}, "DataId": "d".repeat(65)});
+            api.call("timpush/batch", body).await.code() == 90057
+        }
+        Fault::RevokeTwiceAccepted => {
+            let task = pushed_task(api).await;
+            assert!(api.call("timpush/revoke", revoke_body(&task)).await.ok());
+            api.call("timpush/revoke", revoke_body(&task)).await.code() == 90050
+        }
+        Fault::RevokeRateNotEnforced => {
+            let task = pushed_task(api).await;
+            assert!(api.call("timpush/revoke", revoke_body(&task)).await.ok());
+            api.call("timpush/revoke", revoke_body("nosuch"))
+                .await
+                .code()
+                == 90051
+        }
         Fault::NoWriteRateLimit | Fault::WriteRateLimitTen => {
             let g = api.group("Public").await;
             let mut codes = Vec::new();
@@ -290,11 +453,11 @@ async fn probe(fault: Fault, api: &Api) -> bool {
 async fn every_fault_is_caught_by_its_probe() {
     let mut failures = Vec::new();
     for &fault in all_faults() {
-        let faithful = Api::start(config(Vec::new())).await;
+        let faithful = Api::start(config(fault, Vec::new())).await;
         if !probe(fault, &faithful).await {
             failures.push(format!("{}: probe fails without the fault", fault.name()));
         }
-        let faulty = Api::start(config(vec![fault])).await;
+        let faulty = Api::start(config(fault, vec![fault])).await;
         if probe(fault, &faulty).await {
             failures.push(format!(
                 "{}: fault changes nothing the probe sees",
@@ -316,7 +479,7 @@ async fn faults_leave_other_probes_faithful() {
             if fault == other || shared || is_envelope(fault) {
                 continue;
             }
-            let api = Api::start(config(vec![fault])).await;
+            let api = Api::start(config(other, vec![fault])).await;
             if !probe(other, &api).await {
                 failures.push(format!(
                     "{} breaks the probe of {}",
@@ -358,6 +521,11 @@ const OVERLAPS: &[(Fault, Fault)] = &[
     (Fault::GroupAttrFieldRenamed, Fault::ClearLeavesOneKey),
     // No ErrorList, no ErrorList code to read.
     (Fault::ErrorListMissing, Fault::ErrorListWrongCode),
+    // The revoke probes revoke the task a push answered.
+    (Fault::TaskIdMissing, Fault::RevokeTwiceAccepted),
+    (Fault::TaskIdMissing, Fault::RevokeRateNotEnforced),
+    // A user fills up only when adding adds to its tags.
+    (Fault::AddTagReplaces, Fault::UserTagCapOff),
 ];
 
 /// Envelope faults change every error response, so every probe that reads one sees them.

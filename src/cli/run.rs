@@ -14,7 +14,9 @@ use imconform::known::{KnownList, apply_known, classify_case, load_known};
 use imconform::require::apply_required;
 use imconform::result::{CaseReport, Outcome, RunReport};
 use imconform::runner::ledger::Ledger;
-use imconform::runner::{Interrupt, RunConfig, RunObserver, Runner, exclude, select};
+use imconform::runner::{
+    CostPolicy, Interrupt, RunConfig, RunObserver, Runner, exclude, select, spending,
+};
 use imconform::spec::load_suite;
 use imconform::target::{ActiveTarget, TargetSpec};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -100,6 +102,10 @@ pub struct RunArgs {
     /// (repeatable; the service file's `features:`, e.g. community_groups, push_service).
     #[arg(long, value_name = "FEATURE")]
     require: Vec<String>,
+    /// Against a --target, run the cases that spend this cost (repeatable; the service file's
+    /// `costs:`, e.g. push_quota, all_users, lasting); they are skipped otherwise.
+    #[arg(long, value_name = "COST")]
+    allow: Vec<String>,
     /// A known-deviations list (YAML): listed failures are reported as known and do not fail the
     /// run; listed cases that pass are reported as fixed.
     #[arg(long, value_name = "FILE")]
@@ -172,6 +178,16 @@ pub fn execute(args: RunArgs) -> u8 {
             let known: Vec<&str> = suite.service.features.keys().map(String::as_str).collect();
             eprint_error(format!(
                 "--require: unknown feature {feature:?} (the service declares {})",
+                known.join(", ")
+            ));
+            return exit::USAGE;
+        }
+    }
+    for cost in &args.allow {
+        if !suite.service.costs.contains_key(cost) {
+            let known: Vec<&str> = suite.service.costs.keys().map(String::as_str).collect();
+            eprint_error(format!(
+                "--allow: unknown cost {cost:?} (the service declares {})",
                 known.join(", ")
             ));
             return exit::USAGE;
@@ -305,7 +321,7 @@ pub fn execute(args: RunArgs) -> u8 {
                 }
             }
         });
-        let mut runner = match Runner::new(suite, config, interrupt) {
+        let mut runner = match Runner::new(suite.clone(), config, interrupt) {
             Ok(r) => r.normalize_responses(args.record.is_some() || args.baseline.is_some()),
             Err(e) => {
                 let code = super::common::setup_exit_code(&e);
@@ -324,6 +340,14 @@ pub fn execute(args: RunArgs) -> u8 {
             }
         }
         eprintln!("imconform: {} cases against {}", cases.len(), active.label);
+        // A real app pays for quota-spending cases; the embedded emulator runs them all.
+        if matches!(target, TargetSpec::Url(_)) {
+            let policy = CostPolicy::Only(args.allow.clone());
+            for spend in spending(&suite, &cases) {
+                eprintln!("imconform: {}", spend.line(policy.allows(&spend.cost)));
+            }
+            runner = runner.with_costs(policy);
+        }
         let verdicts = Arc::new(Verdicts {
             required: args.require.clone(),
             known,

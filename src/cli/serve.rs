@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use clap::Args;
 use imconform::auth::usersig::SecretKey;
 use imconform::emulator::{
-    DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault, all_faults,
+    DEFAULT_ADMIN, DEFAULT_PUSH_QUOTA, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault,
+    all_faults,
 };
 
 use super::common::{AppArgs, eprint_error, runtime};
@@ -45,6 +46,10 @@ pub struct ServeArgs {
     /// Do not enforce the per-group attribute write rate (5/s, 10049).
     #[arg(long)]
     no_write_rate_limits: bool,
+    /// Successful pushes a day (UTC) before push answers 90047 (the docs: 100; 10 on the free
+    /// edition).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PUSH_QUOTA)]
+    push_quota: u32,
 }
 
 pub fn execute(args: ServeArgs) -> u8 {
@@ -84,6 +89,7 @@ pub fn execute(args: ServeArgs) -> u8 {
         details_differ: args.details_differ,
         api_rate_limits: !args.no_api_rate_limits,
         write_rate_limit: !args.no_write_rate_limits,
+        push_quota: args.push_quota,
         ..EmulatorConfig::default()
     };
     config.features.community_groups = !args.no_community;

@@ -98,6 +98,17 @@ faults! {
     WriteRateLimitTen => "write-rate-limit-ten": "attribute writes per group are limited to 10 per second instead of 5";
 }
 
+impl Fault {
+    /// Whether the fault is about a one-second push rule (push spacing, revoke rate): seeing
+    /// it needs those rules on, and a run waiting on them.
+    pub fn concerns_push_clock(self) -> bool {
+        matches!(
+            self,
+            Fault::PushSpacingNotEnforced | Fault::RevokeRateNotEnforced
+        )
+    }
+}
+
 /// Every fault, in declaration order (grouped by class).
 pub fn all_faults() -> &'static [Fault] {
     ALL_FAULTS

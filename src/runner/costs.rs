@@ -65,8 +65,9 @@ impl Spending {
     pub fn line(&self, allowed: bool) -> String {
         let cases = plural(self.cases, "case", "cases");
         let mut line = if self.units > 0 {
+            let make = if self.cases == 1 { "makes" } else { "make" };
             format!(
-                "{}: {cases} make {}",
+                "{}: {cases} {make} {}",
                 self.cost,
                 plural(self.units, &self.unit, &format!("{}s", self.unit))
             )
@@ -83,14 +84,19 @@ impl Spending {
         }
         let smallest = self.per_day.values().min().copied();
         if allowed {
-            line.push_str("; allowed, they run");
+            line.push_str(if self.cases == 1 {
+                "; allowed, it runs"
+            } else {
+                "; allowed, they run"
+            });
             if let Some(min) = smallest.filter(|&m| self.units as u64 > m) {
                 line.push_str(&format!(
                     "; more than the smallest daily allowance ({min}): late calls may be refused"
                 ));
             }
         } else {
-            line.push_str(&format!("; skipped (--allow {} runs them)", self.cost));
+            let them = if self.cases == 1 { "it" } else { "them" };
+            line.push_str(&format!("; skipped (--allow {} runs {them})", self.cost));
         }
         line
     }
@@ -157,6 +163,17 @@ mod tests {
         assert_eq!(
             spend(1).line(true),
             "push_quota: 3 cases make 1 push call (a day: standard 100, free 10); allowed, they run"
+        );
+        let one = Spending {
+            cases: 1,
+            units: 0,
+            per_day: IndexMap::new(),
+            cost: "lasting".into(),
+            ..spend(0)
+        };
+        assert_eq!(
+            one.line(false),
+            "lasting: 1 case; skipped (--allow lasting runs it)"
         );
         assert!(
             spend(11).line(true).ends_with(

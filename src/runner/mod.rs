@@ -205,6 +205,16 @@ impl Runner {
         self
     }
 
+    /// Paces `endpoint` at `per_second` instead of its declared rate (see `Pacer::set_rate`).
+    /// Call before running.
+    pub fn with_rate(mut self, endpoint: &str, per_second: u32) -> Self {
+        Arc::get_mut(&mut self.ctx)
+            .expect("rates are set before any case runs")
+            .pacer
+            .set_rate(endpoint, per_second);
+        self
+    }
+
     /// Which declared costs (a daily quota, lasting state) cases may spend; a case with
     /// another is skipped before it sends anything. Every cost by default. Call before running.
     pub fn with_costs(mut self, policy: CostPolicy) -> Self {

@@ -121,6 +121,7 @@ mod tests {
             tags: Vec::new(),
             requires: Vec::new(),
             locks: locks.iter().map(|l| l.to_string()).collect(),
+            costs: Vec::new(),
             vars: Default::default(),
             fixtures: Default::default(),
             steps: Vec::new(),
