@@ -11,6 +11,10 @@ use serde_json::Value;
 pub struct RunReport {
     /// The base URL, or `embedded emulator (URL)`.
     pub target: String,
+    /// The target's name, when the run was given one (`--target NAME` from `imconform.toml`):
+    /// `imconform matrix` names the report's column after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
     pub profile: String,
     pub run_id: String,
     /// RFC 3339, UTC.
@@ -130,6 +134,7 @@ impl RunReport {
     pub fn of_cases(cases: Vec<CaseReport>) -> RunReport {
         RunReport {
             target: String::new(),
+            target_name: None,
             profile: String::new(),
             run_id: String::new(),
             started_at: String::new(),

@@ -19,6 +19,8 @@ pub struct PipelineConfig {
     pub exclude: Vec<String>,
     /// The base URL of the target (None: the embedded emulator, set up by `emulator`).
     pub target: Option<String>,
+    /// The target's name in `imconform.toml`, written into the report (None: unnamed).
+    pub name: Option<String>,
     pub emulator: EmulatorOptions,
     pub app: AppIdentity,
     pub execution: Execution,
@@ -62,6 +64,8 @@ pub struct AppIdentity {
 pub enum KeySource {
     Value(SecretKey),
     File(PathBuf),
+    /// An environment variable holding the key (a named target's `key_env`).
+    Env(String),
 }
 
 /// How the runner goes about the cases.
@@ -115,6 +119,7 @@ impl Default for PipelineConfig {
             filter: Vec::new(),
             exclude: Vec::new(),
             target: None,
+            name: None,
             emulator: EmulatorOptions::default(),
             app: AppIdentity::default(),
             execution: Execution::default(),
@@ -165,6 +170,12 @@ impl KeySource {
             KeySource::File(path) => std::fs::read_to_string(path)
                 .map(|k| SecretKey::new(k.trim().to_owned()))
                 .map_err(|e| format!("failed to read the key file {}: {e}", path.display())),
+            KeySource::Env(var) => match std::env::var(var) {
+                Ok(k) if !k.trim().is_empty() => Ok(SecretKey::new(k.trim().to_owned())),
+                _ => Err(format!(
+                    "the environment variable {var}, which should hold the secret key, is not set"
+                )),
+            },
         }
     }
 }

@@ -8,10 +8,10 @@ use serde_json::Value;
 
 use crate::result::{CaseReport, Outcome, RunReport, StepReport};
 
+use super::compat::{Cell, CellState, Matrix, error_code_matrix, group_type_matrix};
 use super::detail::{bare_reason, failed_step};
 use super::drift::describe;
 use super::html_assets::{CSS, ERROR_TRAP, SCRIPT};
-use super::matrix::{Cell, CellState, Matrix, error_code_matrix, group_type_matrix};
 use super::redact::{redacted_report, redacted_text};
 use super::terminal::summary_line;
 
@@ -195,7 +195,7 @@ fn cell_html(endpoint: &str, column: &str, cell: &Cell, report: &RunReport) -> S
 }
 
 /// The element id of a case's failure: `case-` and the id with unsafe characters replaced.
-fn anchor(id: &str) -> String {
+pub(crate) fn anchor(id: &str) -> String {
     let safe: String = id
         .chars()
         .map(|c| {
@@ -263,7 +263,7 @@ fn failure(case: &CaseReport) -> String {
     out
 }
 
-fn step_html(step: &StepReport) -> String {
+pub(crate) fn step_html(step: &StepReport) -> String {
     let mut out = format!(
         "<h3>{} <span class=\"loc\">at {}</span></h3>\n<h4>Request</h4>\n<pre class=\"request\">{} {}\n\n{}</pre>\n<h4>Response</h4>\n",
         esc(&step.label()),

@@ -21,21 +21,40 @@ pub enum JunitError {
 
 /// The run as JUnit XML; suites in the order their first case ran.
 pub fn to_junit(report: &RunReport) -> Result<String, JunitError> {
+    let mut junit = Report::new("imconform");
+    junit.set_time(Duration::from_millis(report.duration_ms));
+    add_suites(&mut junit, None, report);
+    Ok(redacted_text(junit.to_string()?))
+}
+
+/// Several targets' runs in one file: each target's suites are named `TARGET: group`, so CI
+/// lists the same case once per target.
+pub fn to_junit_targets(runs: &[(&str, &RunReport)]) -> Result<String, JunitError> {
+    let mut junit = Report::new("imconform");
+    let longest = runs.iter().map(|(_, r)| r.duration_ms).max().unwrap_or(0);
+    junit.set_time(Duration::from_millis(longest));
+    for (name, report) in runs {
+        add_suites(&mut junit, Some(name), report);
+    }
+    Ok(redacted_text(junit.to_string()?))
+}
+
+fn add_suites(junit: &mut Report, target: Option<&str>, report: &RunReport) {
     let report = redacted_report(report);
     let mut groups: IndexMap<&str, Vec<&CaseReport>> = IndexMap::new();
     for case in &report.cases {
         groups.entry(case.group.as_str()).or_default().push(case);
     }
-    let mut junit = Report::new("imconform");
-    junit.set_time(Duration::from_millis(report.duration_ms));
     for (group, cases) in groups {
-        let mut suite = TestSuite::new(group);
+        let mut suite = match target {
+            Some(name) => TestSuite::new(format!("{name}: {group}")),
+            None => TestSuite::new(group),
+        };
         suite.add_property(Property::new("target", report.target.as_str()));
         suite.add_property(Property::new("profile", report.profile.as_str()));
         suite.add_test_cases(cases.into_iter().map(test_case));
         junit.add_test_suite(suite);
     }
-    Ok(redacted_text(junit.to_string()?))
 }
 
 fn test_case(case: &CaseReport) -> TestCase {
@@ -134,6 +153,22 @@ mod tests {
         // ... and the reproducer, with a placeholder for the sig.
         assert!(xml.contains("reproduce:\n# replace &lt;usersig&gt; with a UserSig: imconform usersig --sdkappid 1400000000 --identifier admin"), "{xml}");
         assert!(xml.contains("curl -X POST &apos;https://console.tim.qq.com/v4/group_open_http_svc/modify_group_attr?sdkappid=1400000000&amp;identifier=admin&amp;usersig=&lt;usersig&gt;&amp;random=42"), "{xml}");
+    }
+
+    #[test]
+    fn several_targets_get_suites_of_their_own() {
+        let (a, b) = (sample_report(), sample_report_with_known());
+        let xml = to_junit_targets(&[("a", &a), ("b", &b)]).unwrap();
+        assert_no_secret(&xml);
+        assert!(
+            xml.contains(r#"<testsuite name="a: modify_group_attr" tests="3""#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<testsuite name="b: get_group_attr" tests="1""#),
+            "{xml}"
+        );
+        assert_eq!(xml.matches("<testsuite ").count(), 5, "{xml}");
     }
 
     #[test]

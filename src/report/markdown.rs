@@ -5,8 +5,8 @@ use indexmap::IndexMap;
 
 use crate::result::{CaseReport, Outcome, RunReport, Totals};
 
+use super::compat::{CellState, group_type_matrix};
 use super::detail::{bare_reason, case_reproducer, failed_step, known_text, step_detail};
-use super::matrix::{CellState, group_type_matrix};
 use super::redact::{redacted_report, redacted_text};
 use super::terminal::summary_line;
 

@@ -127,6 +127,7 @@ pub(crate) fn sample_report() -> RunReport {
 
     RunReport {
         target: "https://console.tim.qq.com".into(),
+        target_name: None,
         profile: "current".into(),
         run_id: "r1a2b3".into(),
         started_at: "2025-01-02T03:04:05Z".into(),
@@ -224,4 +225,22 @@ pub(crate) fn assert_no_secret(output: &str) {
         !output.contains(TEST_KEY),
         "the secret key leaked into:\n{output}"
     );
+}
+
+/// Two targets side by side: `a` is `sample_report`; `b` is `sample_report_with_known` (which
+/// also has two cases `a` lacks) with the failing and the erring case passing.
+pub(crate) fn sample_matrix() -> crate::matrix::Matrix {
+    let a = sample_report();
+    let mut b = sample_report_with_known();
+    b.target = "http://127.0.0.1:9000".into();
+    b.target_name = Some("b".into());
+    let fixed = &mut b.cases[1];
+    fixed.outcome = Outcome::Pass;
+    fixed.reason = None;
+    fixed.steps.clear();
+    let made = &mut b.cases[2];
+    made.outcome = Outcome::Pass;
+    made.reason = None;
+    made.steps.clear();
+    crate::matrix::build_matrix(vec![("a".into(), a), ("b".into(), b)])
 }
