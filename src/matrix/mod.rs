@@ -6,15 +6,13 @@
 mod build;
 mod read;
 
-use serde::Serialize;
-
 use crate::pipeline::RunStatus;
 use crate::result::{Outcome, RunReport, Totals};
 
 pub use build::build_matrix;
 pub use read::{MATRIX_KIND, MatrixReadError, read_runs};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Matrix {
     pub targets: Vec<TargetColumn>,
     /// Disagreements first, then the cases no target passes alike, then those passing on
@@ -25,7 +23,7 @@ pub struct Matrix {
 }
 
 /// One target: its run, trimmed to what the matrix shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct TargetColumn {
     /// Its name in `imconform.toml`, or what the report or its file was called.
     pub name: String,
@@ -37,8 +35,7 @@ pub struct TargetColumn {
 
 /// How a case ended, as the matrix compares targets: a known deviation still deviates, a
 /// fixed one passes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Pass,
     Fail,
@@ -60,7 +57,7 @@ impl Verdict {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct CaseRow {
     pub id: String,
     pub group: String,
@@ -75,7 +72,7 @@ pub struct CaseRow {
 }
 
 /// An endpoint's cases on each target.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct EndpointRow {
     pub endpoint: String,
     /// Cases of the endpoint in any run.
@@ -86,7 +83,7 @@ pub struct EndpointRow {
     pub scores: Vec<Totals>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Interop {
     /// Cases in any run.
     pub cases: usize,
