@@ -334,6 +334,7 @@ mod tests {
                 "modify_group_attr::missing_group",
                 "modify_group_attr::limit.key_bytes.ascii.past_max",
                 "modify_group_attr::limit.key_bytes.multibyte.past_max",
+                "modify_group_attr::limit.key_bytes.below_min",
             ]
         );
         assert_eq!(
@@ -342,16 +343,23 @@ mod tests {
         );
         assert_eq!(
             code(&report, "modify_group_attr", 10049).cases,
-            ["modify_group_attr::rate.group_attr_write.past_limit"]
+            [
+                "modify_group_attr::rate.group_attr_write.past_limit",
+                "modify_group_attr::rate.group_attr_write.counted.other_key",
+            ]
         );
         assert_eq!(
             code(&report, "service", 70001).cases,
-            ["service::expired_usersig"]
+            ["service::expired_usersig", "service::expiry.after"]
         );
         // Only steps calling the declaring endpoint count.
         assert_eq!(
             code(&report, "create_group", 10004).cases,
-            ["create_group::rejects_an_unknown_type"]
+            [
+                "create_group::rejects_an_unknown_type",
+                "create_group::range.level.below_min",
+                "create_group::range.level.past_max",
+            ]
         );
     }
 
@@ -375,7 +383,7 @@ mod tests {
                 covered: 7,
                 untriggerable: 3,
                 uncovered: 1,
-                cases: 17,
+                cases: 26,
             }
         );
         assert!(!report.is_complete());
@@ -387,7 +395,7 @@ mod tests {
         // Under `legacy` only AVChatRoom is supported, so three probes expect 10007.
         assert_eq!(code(&report, "modify_group_attr", 10007).cases.len(), 3);
         // `community_attrs` runs under `current` only.
-        assert_eq!(report.totals.cases, 16);
+        assert_eq!(report.totals.cases, 25);
     }
 
     #[test]
@@ -414,7 +422,7 @@ mod tests {
         let report = coverage(&mini_suite(), "current");
         let text = render_text(&report);
         assert!(text.starts_with(
-            "error-code coverage, profile current: 11 codes, 7 covered, 3 untriggerable, 1 uncovered (17 cases)\n"
+            "error-code coverage, profile current: 11 codes, 7 covered, 3 untriggerable, 1 uncovered (26 cases)\n"
         ));
         assert!(text.contains("! 10015   UNCOVERED     The group ID is already in use."));
         assert!(text.contains("  10025   untriggerable Internal error."));

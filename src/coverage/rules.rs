@@ -251,3 +251,126 @@ fn first_of(cases: &[String]) -> String {
         [first, rest @ ..] => format!("{first} (+{} more)", rest.len()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::spec::load_suite;
+
+    fn mini_suite() -> Suite {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini_specs");
+        load_suite(&root).expect("the mini suite loads")
+    }
+
+    fn row<'a>(c: &'a RuleCoverage, scope: &str, id: &str) -> &'a RuleRow {
+        c.rows
+            .iter()
+            .find(|r| r.scope == scope && r.id == id)
+            .unwrap_or_else(|| panic!("{scope} {id}"))
+    }
+
+    #[test]
+    fn every_side_of_the_mini_suite_is_probed_or_explained() {
+        let c = rule_coverage(&mini_suite(), &["current"], "current");
+        assert_eq!(
+            c.totals,
+            RuleTotals {
+                rules: 9,
+                probed: 8,
+                explained: 1,
+                gaps: 0,
+                sides: 20,
+                sides_probed: 19,
+                sides_untriggerable: 1,
+                sides_gaps: 0,
+            }
+        );
+        let level = row(&c, "create_group", "range.level.max");
+        assert_eq!(level.status, RuleStatus::Explained);
+        assert_eq!(level.sides[0].status, SideStatus::Untriggerable);
+        assert_eq!(c.gaps().count(), 0);
+    }
+
+    #[test]
+    fn a_side_without_a_case_or_a_reason_is_a_gap() {
+        let mut suite = mini_suite();
+        let modify = suite.endpoints.get_mut("modify_group_attr").unwrap();
+        modify.write_limits[0].not_counted.clear();
+        modify.limits.get_mut("key_bytes").unwrap().probe = None;
+        let c = rule_coverage(&suite, &["current"], "current");
+        let gaps: Vec<String> = c
+            .gaps()
+            .map(|(row, side)| format!("{} {}", row.id, side.side))
+            .collect();
+        assert_eq!(
+            gaps,
+            [
+                "limit.key_bytes.ascii at_max",
+                "limit.key_bytes.ascii past_max",
+                "limit.key_bytes.multibyte at_max",
+                "limit.key_bytes.multibyte past_max",
+                "limit.key_bytes.min at_min",
+                "limit.key_bytes.min below_min",
+                "rate.group_attr_write.counting not_counted",
+            ]
+        );
+        assert_eq!(c.totals.gaps, 4);
+        let text = render_text(&c, "current");
+        assert!(text.contains("! rate.group_attr_write.counting: writes of modify_group_attr"));
+        assert!(
+            text.contains("!     not_counted                        GAP: no case probes this side")
+        );
+    }
+
+    #[test]
+    fn profiles_that_state_a_rule_alike_share_a_row() {
+        let c = rule_coverage(&mini_suite(), &["current", "legacy"], "current");
+        let types: Vec<&RuleRow> = c
+            .rows
+            .iter()
+            .filter(|r| r.scope == "modify_group_attr" && r.id == "group_types")
+            .collect();
+        // The two profiles support different types: two rows, one per statement.
+        assert_eq!(types.len(), 2);
+        assert_eq!(types[0].profiles, ["current"]);
+        assert_eq!(types[1].profiles, ["legacy"]);
+        assert_eq!(
+            types[1].sides[1].cases,
+            ["legacy/modify_group_attr::group_type.Public"]
+        );
+        // The same limit in both profiles: one row whose sides list both cases.
+        let limit = row(&c, "modify_group_attr", "limit.key_bytes.ascii");
+        assert_eq!(limit.profiles, ["current", "legacy"]);
+        assert_eq!(
+            limit.sides[0].cases,
+            [
+                "modify_group_attr::limit.key_bytes.ascii.at_max",
+                "legacy/modify_group_attr::limit.key_bytes.ascii.at_max",
+            ]
+        );
+        let text = render_text(&c, "current + legacy");
+        assert!(
+            text.contains(
+                "  group_types: supported: AVChatRoom; other types answer 10007 [legacy]"
+            )
+        );
+        assert!(text.contains("modify_group_attr::limit.key_bytes.ascii.at_max (+1 more)"));
+    }
+
+    #[test]
+    fn json_names_every_side_and_its_status() {
+        let c = rule_coverage(&mini_suite(), &["current"], "current");
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["totals"]["gaps"], 0);
+        let expiry = &json["rows"][0];
+        assert_eq!(expiry["scope"], "service");
+        assert_eq!(expiry["kind"], "expiry");
+        assert_eq!(expiry["sides"][1]["side"], "after");
+        assert_eq!(expiry["sides"][1]["expect"], "refused");
+        assert_eq!(expiry["sides"][1]["status"], "probed");
+        assert_eq!(expiry["sides"][1]["cases"][0], "service::expiry.after");
+        assert!(expiry["at"].as_str().unwrap().contains("service.yaml:"));
+    }
+}

@@ -717,3 +717,208 @@ fn tagged(mut case: PlannedCase, tag: &str) -> PlannedCase {
     case.tags.push(tag.into());
     case
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::spec::load_suite;
+
+    fn mini_suite() -> Suite {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini_specs");
+        load_suite(&root).expect("the mini suite loads")
+    }
+
+    fn case<'a>(plan: &'a [PlannedCase], id: &str) -> &'a PlannedCase {
+        plan.iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("{id} is planned"))
+    }
+
+    fn codes(case: &PlannedCase) -> Vec<Option<Vec<i64>>> {
+        case.steps
+            .iter()
+            .map(|s| s.expect.code.as_ref().map(|c| c.0.clone()))
+            .collect()
+    }
+
+    fn rule<'a>(rules: &'a [Rule], scope: &str, id: &str) -> &'a Rule {
+        rules
+            .iter()
+            .find(|r| r.scope == scope && r.id == id)
+            .unwrap_or_else(|| panic!("{scope} {id} is a rule"))
+    }
+
+    #[test]
+    fn a_minimum_gives_the_case_at_it_and_below_it() {
+        let plan = mini_suite().plan("current");
+        let at = case(&plan, "modify_group_attr::limit.key_bytes.at_min");
+        assert_eq!(at.vars["n"], json!(1));
+        assert_eq!(at.vars["fill"], json!("a"));
+        // The probe's write succeeds, then the read-back step runs; the teardown is kept.
+        assert_eq!(codes(at), [Some(vec![0]), None]);
+        assert!(format!("{:?}", at.steps[1].body).contains("\"read\""));
+        assert_eq!(at.teardown.len(), 1);
+        let below = case(&plan, "modify_group_attr::limit.key_bytes.below_min");
+        assert_eq!(below.vars["n"], json!(0));
+        assert_eq!(
+            codes(below),
+            [Some(vec![10004])],
+            "no read-back when refused"
+        );
+        let past = case(
+            &plan,
+            "modify_group_attr::limit.key_bytes.multibyte.past_max",
+        );
+        assert_eq!(past.vars["n"], json!(33));
+        assert_eq!(codes(past), [Some(vec![10004])]);
+        let at_max = case(&plan, "modify_group_attr::limit.key_bytes.multibyte.at_max");
+        assert_eq!(codes(at_max), [Some(vec![0]), None]);
+        assert!(at_max.tags.contains(&"limit".to_owned()));
+    }
+
+    #[test]
+    fn a_range_is_probed_at_and_outside_both_ends_unless_untriggerable() {
+        let suite = mini_suite();
+        let plan = suite.plan("current");
+        let expect = [
+            ("at_min", 0, 0),
+            ("below_min", -1, 10004),
+            ("past_max", 4, 10004),
+        ];
+        for (side, n, code) in expect {
+            let c = case(&plan, &format!("create_group::range.level.{side}"));
+            assert_eq!(c.vars["n"], json!(n), "{side}");
+            assert_eq!(codes(c), [Some(vec![code])], "{side}");
+        }
+        assert!(
+            !plan.iter().any(|c| c.name == "range.level.at_max"),
+            "an untriggerable side generates no case"
+        );
+        let rules = suite.rules("current");
+        let max = rule(&rules, "create_group", "range.level.max");
+        assert_eq!(max.sides[0].side, "at_max");
+        assert_eq!(
+            max.sides[0].untriggerable.as_deref(),
+            Some("level 3 would need a paid plan")
+        );
+        assert!(max.sides[0].cases.is_empty());
+        assert_eq!(max.sides[1].cases, ["create_group::range.level.past_max"]);
+    }
+
+    #[test]
+    fn a_counted_entry_takes_the_last_place_and_the_next_write_is_refused() {
+        let plan = mini_suite().plan("current");
+        let c = case(
+            &plan,
+            "modify_group_attr::rate.group_attr_write.counted.other_key",
+        );
+        let ok = Some(vec![0]);
+        assert_eq!(
+            codes(c),
+            [
+                ok.clone(),
+                ok.clone(),
+                ok.clone(),
+                ok.clone(),
+                ok,
+                Some(vec![10049])
+            ]
+        );
+        assert!(c.steps.iter().all(|s| s.burst));
+        let bodies: Vec<String> = c.steps.iter().map(|s| format!("{:?}", s.body)).collect();
+        assert!(bodies[4].contains("\"c\""), "the entry's write is fifth");
+        assert!(bodies[5].contains("\"a\""), "then the probe's write");
+    }
+
+    #[test]
+    fn a_not_counted_entry_is_sent_per_second_times_then_every_write_succeeds() {
+        let plan = mini_suite().plan("current");
+        let c = case(
+            &plan,
+            "modify_group_attr::rate.group_attr_write.not_counted.other_group",
+        );
+        assert_eq!(c.steps.len(), 10);
+        assert!(c.steps.iter().all(|s| s.burst));
+        assert!(
+            codes(c)
+                .iter()
+                .all(|code| code.as_deref() == Some(&[0][..]))
+        );
+        assert_eq!(
+            c.fixtures.keys().collect::<Vec<_>>(),
+            ["g", "h"],
+            "the entry's fixture joins the probe's"
+        );
+        let other = |s: &Step| format!("{:?}", s.body).contains("h.GroupId");
+        assert!(c.steps[..5].iter().all(other));
+        assert!(!c.steps[5..].iter().any(other));
+    }
+
+    #[test]
+    fn expiry_signs_either_side_of_the_edge() {
+        let plan = mini_suite().plan("current");
+        let before = case(&plan, "service::expiry.before");
+        let sig = &before.steps[0].usersig;
+        assert_eq!((sig.age_secs, sig.expire_secs), (Some(600), Some(660)));
+        assert_eq!(codes(before), [Some(vec![0])]);
+        let after = case(&plan, "service::expiry.after");
+        let sig = &after.steps[0].usersig;
+        assert_eq!((sig.age_secs, sig.expire_secs), (Some(600), Some(590)));
+        assert_eq!(codes(after), [Some(vec![70001])]);
+    }
+
+    #[test]
+    fn every_side_names_a_planned_case_or_a_reason() {
+        let suite = mini_suite();
+        for profile in ["current", "legacy"] {
+            let plan = suite.plan(profile);
+            for rule in suite.rules(profile) {
+                for side in &rule.sides {
+                    assert!(
+                        !side.cases.is_empty() || side.untriggerable.is_some(),
+                        "{} {} {}",
+                        rule.scope,
+                        rule.id,
+                        side.side
+                    );
+                    for id in &side.cases {
+                        assert!(plan.iter().any(|c| &c.id == id), "{id} under {profile}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_bucket_shared_by_one_endpoint_counts_its_own_writes() {
+        let rules = mini_suite().rules("current");
+        let counting = rule(
+            &rules,
+            "bucket:group_attr_write",
+            "rate.group_attr_write.counting",
+        );
+        let sides: Vec<(&str, SideExpect)> = counting
+            .sides
+            .iter()
+            .map(|s| (s.side.as_str(), s.expect))
+            .collect();
+        assert_eq!(
+            sides,
+            [
+                ("counted:modify_group_attr", SideExpect::Counted),
+                ("not_counted:other_group", SideExpect::NotCounted)
+            ]
+        );
+        assert_eq!(
+            counting.sides[0].cases,
+            [
+                "modify_group_attr::rate.group_attr_write.counted.other_key",
+                "modify_group_attr::rate.group_attr_write.past_limit",
+            ]
+        );
+    }
+}
