@@ -98,7 +98,7 @@ impl Suite {
 
     pub(super) fn expand(&self, profile: &str) -> Expansion {
         let mut x = Expansion::default();
-        self.expiry_rule(profile, &mut x);
+        self.expiry_rule(&mut x);
         for range in self.service.ranges.values() {
             self.range_rules(SERVICE_GROUP, range, profile, &mut x);
         }
@@ -470,10 +470,13 @@ impl Suite {
             let case = self.generated(
                 &endpoint.name,
                 format!("rate.{}.counted.{name}", w.bucket),
-                format!(
-                    "{name} counts toward the `{}` bucket: with the probe's writes it makes {} \
-                     writes, and the next one is refused (limit {}/s)",
-                    w.bucket, w.per_second, w.per_second
+                with_why(
+                    format!(
+                        "{name} counts toward the `{}` bucket: with the probe's writes it makes \
+                         {} writes, and the next one is refused (limit {}/s)",
+                        w.bucket, w.per_second, w.per_second
+                    ),
+                    entry,
                 ),
                 &template,
                 IndexMap::new(),
@@ -500,10 +503,13 @@ impl Suite {
             let case = self.generated(
                 &endpoint.name,
                 format!("rate.{}.not_counted.{name}", w.bucket),
-                format!(
-                    "{name} does not count toward the `{}` bucket: sent {} times, then {} writes, \
-                     all succeed (limit {}/s)",
-                    w.bucket, w.per_second, w.per_second, w.per_second
+                with_why(
+                    format!(
+                        "{name} does not count toward the `{}` bucket: sent {} times, then {} \
+                         writes, all succeed (limit {}/s)",
+                        w.bucket, w.per_second, w.per_second, w.per_second
+                    ),
+                    entry,
                 ),
                 &template,
                 IndexMap::new(),
@@ -519,11 +525,10 @@ impl Suite {
         }
     }
 
-    fn expiry_rule(&self, profile: &str, x: &mut Expansion) {
+    fn expiry_rule(&self, x: &mut Expansion) {
         let Some(expiry) = &self.service.auth.expiry else {
             return;
         };
-        let _ = profile;
         let issued = expiry.issued_secs_ago;
         let edges = [
             ("before", issued + expiry.before_secs, true),
@@ -711,6 +716,15 @@ pub(super) fn with_last_code(steps: &[Step], code: CodeSet) -> Vec<Step> {
         last.expect.code = Some(code);
     }
     steps
+}
+
+/// A generated description, followed by the entry's own where it gives one.
+fn with_why(generated: String, entry: &CaseTemplate) -> String {
+    if entry.description.is_empty() {
+        generated
+    } else {
+        format!("{generated}. {}", entry.description)
+    }
 }
 
 fn tagged(mut case: PlannedCase, tag: &str) -> PlannedCase {
