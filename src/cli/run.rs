@@ -261,15 +261,8 @@ fn run_several(
     }
     let bars = MultiProgress::new();
     let width = plans.iter().map(|p| p.name.len()).max().unwrap_or(0);
-    let totals: Vec<(String, u64)> = (plans.iter())
-        .map(|p| (p.name.clone(), p.plan.cases().len() as u64))
-        .collect();
     let watcher = |name: &str| -> Arc<dyn RunProgress> {
-        let total = totals
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(0, |(_, t)| *t);
-        Arc::new(TargetProgress::new(&bars, name, width, total, args.verbose))
+        Arc::new(TargetProgress::new(&bars, name, width, args.verbose))
     };
     let finished = with_interrupt(|interrupt| run_each(plans, &watcher, interrupt));
     let _ = bars.clear();
@@ -460,8 +453,8 @@ struct TargetProgress {
 }
 
 impl TargetProgress {
-    fn new(bars: &MultiProgress, name: &str, width: usize, total: u64, verbose: bool) -> Self {
-        let bar = bars.add(ProgressBar::new(total));
+    fn new(bars: &MultiProgress, name: &str, width: usize, verbose: bool) -> Self {
+        let bar = bars.add(ProgressBar::new(0));
         bar.set_style(
             ProgressStyle::with_template(&format!(
                 "{{prefix:{width}}} {{bar:30}} {{pos}}/{{len}} cases {{elapsed}}"
@@ -480,6 +473,7 @@ impl TargetProgress {
 
 impl RunProgress for TargetProgress {
     fn started(&self, target_label: &str, cases: usize) {
+        self.bar.set_length(cases as u64);
         self.bars.suspend(|| {
             eprintln!(
                 "imconform: {}: {cases} cases against {target_label}",
