@@ -70,12 +70,14 @@ fn target_for(suite: &Arc<Suite>, profile: &str) -> Arc<ProfileTarget> {
         http: HttpSettings::default(),
         retries: 1,
         pacing: true,
+        // Recorded from this very emulator: held byte for byte, drift included.
         snapshots: SnapshotStore::for_profile(
             &root().join("snapshots"),
             profile,
             &suite.service.default_profile,
             update,
-        ),
+        )
+        .with_strict(true),
         run_id: None,
     };
     let runner =

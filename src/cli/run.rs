@@ -65,6 +65,10 @@ pub struct RunArgs {
     /// Where snapshots live.
     #[arg(long, default_value = "snapshots")]
     snapshots: PathBuf,
+    /// Hold snapshots byte for byte: a difference the docs leave open (snapshot drift) fails the
+    /// case too. For snapshots recorded from the target under test.
+    #[arg(long)]
+    strict_snapshots: bool,
     /// Write a report: junit=PATH, json=PATH, markdown=PATH or html=PATH (repeatable).
     #[arg(long, value_name = "FORMAT=PATH")]
     report: Vec<String>,
@@ -289,7 +293,8 @@ pub fn execute(args: RunArgs) -> u8 {
                 &profile,
                 &default_profile,
                 args.update_snapshots,
-            ),
+            )
+            .with_strict(args.strict_snapshots),
             run_id: None,
         };
         let interrupt = Interrupt::default();
@@ -409,6 +414,7 @@ fn finish(
             println!();
         }
     }
+    print!("{}", imconform::report::snapshot_drift_lines(report));
     if let Some(drift) = &report.drift {
         print!("{}", imconform::report::drift_lines(drift));
     }

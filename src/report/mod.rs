@@ -14,6 +14,7 @@ mod redact;
 pub mod reproducer;
 #[cfg(test)]
 pub(crate) mod sample;
+pub mod snapshot_drift;
 pub mod terminal;
 
 pub use annotations::github_annotations;
@@ -23,4 +24,5 @@ pub use json::to_json;
 pub use junit::{JunitError, to_junit};
 pub use markdown::to_markdown;
 pub use reproducer::reproducer;
+pub use snapshot_drift::snapshot_drift_lines;
 pub use terminal::{case_detail, case_line, failure_lines, summary_line};
