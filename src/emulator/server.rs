@@ -283,8 +283,8 @@ async fn answer(
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| ApiError::new(code::BAD_HTTP_REQUEST, "request body could not be read"))?;
-    let body = &*request.insert(parse_body(&bytes, endpoint.family())?);
-    match endpoint {
+    let body = parse_body(&bytes, endpoint.family())?;
+    let outcome = match endpoint {
         Endpoint::GroupAttr(op) => group_attr::handle(state, op, &body),
         Endpoint::Push(generation, op) => push_attr::handle(state, generation, op, &body),
         Endpoint::AccountImport => fixtures::account_import(state, &body),
@@ -294,7 +294,9 @@ async fn answer(
         Endpoint::CreateGroup => fixtures::create_group(state, &body),
         Endpoint::DestroyGroup => fixtures::destroy_group(state, &body),
         Endpoint::GetGroupInfo => fixtures::get_group_info(state, &body),
-    }
+    };
+    *request = Some(body);
+    outcome
 }
 
 fn parse_body(bytes: &Bytes, family: Family) -> Result<Map<String, Value>, ApiError> {
