@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::spec::{Loc, SchemaRef, Suite};
 
-use super::shape::Shape;
+use super::shape::{self, Shape};
 
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{loc}: schema does not compile: {message}")]
@@ -79,25 +79,20 @@ impl SchemaSet {
                 requests.insert(name.clone(), v);
             }
         }
-        let docs = Arc::new(suite.schema_documents.clone());
-        let shape = |s: &SchemaRef| Shape::new(docs.clone(), s.schema.clone(), s.base_uri.clone());
-        let response_shapes: HashMap<String, Shape> = suite
-            .endpoints
-            .iter()
-            .map(|(name, e)| (name.clone(), shape(&e.response_schema)))
-            .collect();
-        let code_field = &suite.service.envelope.code_field;
-        let open_codes = response_shapes
-            .iter()
-            .filter(|(_, s)| s.root().field(code_field).open().is_some())
-            .map(|(name, _)| name.clone())
-            .collect();
+        let response_shapes: HashMap<String, Shape> =
+            shape::response_shapes(suite).into_iter().collect();
+        let open_codes = shape::open_code_endpoints(suite, &response_shapes);
+        let envelope_schema = &suite.service.envelope.schema;
         match envelope {
             Some(envelope) if errors.is_empty() => Ok(SchemaSet {
                 envelope,
                 responses,
                 requests,
-                envelope_shape: shape(&suite.service.envelope.schema),
+                envelope_shape: Shape::new(
+                    Arc::new(suite.schema_documents.clone()),
+                    envelope_schema.schema.clone(),
+                    envelope_schema.base_uri.clone(),
+                ),
                 response_shapes,
                 open_codes,
             }),

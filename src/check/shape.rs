@@ -6,10 +6,13 @@
 //! `$ref` and `allOf` combine (every branch applies), `anyOf`/`oneOf` branches only widen what
 //! may be there (a field one branch requires is not required).
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde_json::Value;
+
+use crate::spec::Suite;
 
 /// The annotation keyword marking a place whose value the docs do not fix. Its value is the
 /// reason, with the doc line it rests on (`true` is accepted too).
@@ -46,6 +49,33 @@ impl Shape {
             nodes: vec![(&self.root, self.base.as_str())],
         }
     }
+}
+
+/// The success-schema shape of every endpoint, on one copy of the schema documents.
+pub fn response_shapes(suite: &Suite) -> IndexMap<String, Shape> {
+    let docs = Arc::new(suite.schema_documents.clone());
+    (suite.endpoints.iter())
+        .map(|(name, e)| {
+            let s = &e.response_schema;
+            let shape = Shape::new(docs.clone(), s.schema.clone(), s.base_uri.clone());
+            (name.clone(), shape)
+        })
+        .collect()
+}
+
+/// The endpoints whose success schema marks the envelope's code field `x-open`: the docs do
+/// not fix the top-level code of a request they accept, so a step expecting success does not
+/// judge it.
+pub fn open_code_endpoints<'a>(
+    suite: &Suite,
+    shapes: impl IntoIterator<Item = (&'a String, &'a Shape)>,
+) -> HashSet<String> {
+    let code_field = &suite.service.envelope.code_field;
+    shapes
+        .into_iter()
+        .filter(|(_, s)| s.root().field(code_field).open().is_some())
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 impl<'a> Place<'a> {
