@@ -217,3 +217,34 @@ fn a_documented_difference_fails_and_an_open_one_drifts() {
     assert_eq!(ran.code, 0, "{}", ran.stdout);
     assert_eq!(json["totals"]["drifted"], 1);
 }
+
+#[test]
+fn get_group_info_top_level_code_is_not_judged_where_the_docs_call_it_meaningless() {
+    // The details-differ emulator answers get_group_info with a failing top-level code when
+    // every group failed (§7.7: the top-level ErrorCode is "meaningless"). The group_id
+    // fixture's setup looks up an unused ID that way; the per-element code is still judged.
+    let dir = scratch("snapshot-open-code");
+    let snaps = snapshot_copy(&dir);
+    let ran = imconform(
+        &[
+            "run",
+            "--details-differ",
+            "--snapshots",
+            path_str(&snaps),
+            "--filter",
+            "create_group::custom_group_id",
+            "--filter",
+            "destroy_group::ok",
+            "--filter",
+            "get_group_info::unknown_group_element",
+        ],
+        &[],
+    );
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout.contains(" 0 failed, 0 skipped"),
+        "{}",
+        ran.stdout
+    );
+    assert!(!ran.stdout.contains("errors"), "{}", ran.stdout);
+}
