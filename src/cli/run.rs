@@ -79,7 +79,8 @@ pub struct RunArgs {
     /// Embedded emulator only: switch on a named fault (repeatable; see `serve --list-faults`).
     #[arg(long)]
     fault: Vec<String>,
-    /// Embedded emulator only: change undocumented details (wording, order, IDs).
+    /// Embedded emulator only: answer differently wherever the docs leave it open (wording, order,
+    /// IDs, optional and extra fields, the other code of documented pairs; docs/emulator.md).
     #[arg(long)]
     details_differ: bool,
     /// Record fixtures made on a --target here, for `imconform cleanup`.
