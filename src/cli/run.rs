@@ -70,6 +70,10 @@ pub struct RunArgs {
     /// Where snapshots live.
     #[arg(long, default_value = "snapshots")]
     snapshots: PathBuf,
+    /// Hold snapshots byte for byte: a difference the docs leave open (snapshot drift) fails the
+    /// case too. For snapshots recorded from the target under test.
+    #[arg(long)]
+    strict_snapshots: bool,
     /// Write a report: junit=PATH, json=PATH, markdown=PATH or html=PATH (repeatable; with
     /// several targets, the matrix in that format).
     #[arg(long, value_name = "FORMAT=PATH")]
@@ -86,7 +90,8 @@ pub struct RunArgs {
     /// Embedded emulator only: switch on a named fault (repeatable; see `serve --list-faults`).
     #[arg(long)]
     fault: Vec<String>,
-    /// Embedded emulator only: change undocumented details (wording, order, IDs).
+    /// Embedded emulator only: answer differently wherever the docs leave it open (wording, order,
+    /// IDs, optional and extra fields, the other code of documented pairs; docs/emulator.md).
     #[arg(long)]
     details_differ: bool,
     /// Record fixtures made on a --target here, for `imconform cleanup`.
@@ -139,6 +144,7 @@ impl RunArgs {
             snapshots: SnapshotOptions {
                 dir: self.snapshots.clone(),
                 update: self.update_snapshots,
+                strict: self.strict_snapshots,
                 pending_dir: None,
             },
             ledger: self.ledger.clone(),
@@ -373,6 +379,7 @@ fn print_outcome(report: &RunReport, known_file: Option<&Path>) {
             println!();
         }
     }
+    print!("{}", imconform::report::snapshot_drift_lines(report));
     if let Some(drift) = &report.drift {
         print!("{}", imconform::report::drift_lines(drift));
     }

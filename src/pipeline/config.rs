@@ -87,6 +87,9 @@ pub struct SnapshotOptions {
     pub dir: PathBuf,
     /// Record snapshots instead of comparing them.
     pub update: bool,
+    /// Hold snapshots byte for byte: snapshot drift (a difference the docs leave open) fails
+    /// too (`--strict-snapshots`).
+    pub strict: bool,
     /// Where `.snap.new` files of mismatches go (None: beside the snapshots, for `cargo insta
     /// review`); selftest points faulty runs elsewhere.
     pub pending_dir: Option<PathBuf>,
@@ -158,6 +161,7 @@ impl Default for SnapshotOptions {
         Self {
             dir: PathBuf::from("snapshots"),
             update: false,
+            strict: false,
             pending_dir: None,
         }
     }

@@ -208,7 +208,8 @@ impl Plan {
             &self.profile,
             &self.suite.service.default_profile,
             config.snapshots.update,
-        );
+        )
+        .with_strict(config.snapshots.strict);
         snapshots.pending_dir = config.snapshots.pending_dir.clone();
         let run_config = RunConfig {
             base_url: active.base_url.clone(),

@@ -19,6 +19,7 @@ mod redact;
 pub mod reproducer;
 #[cfg(test)]
 pub(crate) mod sample;
+pub mod snapshot_drift;
 pub mod terminal;
 
 pub use annotations::github_annotations;
@@ -32,4 +33,5 @@ pub use matrix_json::matrix_to_json;
 pub use matrix_markdown::matrix_to_markdown;
 pub use matrix_terminal::matrix_summary;
 pub use reproducer::reproducer;
+pub use snapshot_drift::snapshot_drift_lines;
 pub use terminal::{case_detail, case_line, failure_lines, summary_line};

@@ -215,6 +215,39 @@ pub(crate) fn sample_report_with_known() -> RunReport {
     report
 }
 
+/// `sample_report` plus a passing case whose snapshot drifted (an empty array left out).
+pub(crate) fn sample_report_with_drift() -> RunReport {
+    let mut report = sample_report();
+    let mut drifted = case("get_group_info", "ok", Outcome::Pass, None);
+    let label = "step 1 (get_group_info)";
+    let change = DriftChange::FieldDisappeared {
+        step: label.into(),
+        pointer: "/GroupInfo/0/AppDefinedData".into(),
+        was: serde_json::json!([]),
+    };
+    let snapshot = CheckReport::drifted(
+        "snapshot get_group_info.public",
+        "snapshot drift, not a failure: /GroupInfo/0/AppDefinedData disappeared",
+    )
+    .with_diff(
+        "--- get_group_info.public.snap (recorded)\n+++ get_group_info.public.snap.new (this run)\n@@ -5,3 +5,2 @@\n     {\n-      \"AppDefinedData\": [],\n       \"Appid\": \"[sdkappid]\",\n",
+    )
+    .with_differences(vec![SnapshotDifference {
+        change,
+        verdict: DifferenceVerdict::Drift,
+        why: "optional in the response schema; an empty value versus no field".into(),
+    }]);
+    let mut s = step(
+        "get_group_info",
+        vec![CheckReport::pass("code"), snapshot],
+        r#"{"ActionStatus":"OK","ErrorCode":0,"GroupInfo":[{"GroupId":"@TGS#1","ErrorCode":0}]}"#,
+    );
+    s.location = "specs/endpoints/get_group_info.yaml:50:9".into();
+    drifted.steps.push(s);
+    report.cases.push(drifted);
+    report
+}
+
 /// Neither the sig nor the key may appear in any report.
 pub(crate) fn assert_no_secret(output: &str) {
     assert!(
