@@ -11,15 +11,10 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use imconform::auth::signer::Credentials;
-use imconform::auth::usersig::SecretKey;
-use imconform::check::SnapshotStore;
-use imconform::emulator::{DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig};
-use imconform::http::HttpSettings;
+use imconform::pipeline::{Execution, PipelineConfig, Session, SnapshotOptions, plan};
 use imconform::result::Outcome;
-use imconform::runner::{Interrupt, RunConfig, Runner};
+use imconform::runner::Interrupt;
 use imconform::spec::{PlannedCase, Suite, load_suite};
-use imconform::target::{ActiveTarget, TargetSpec};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn root() -> PathBuf {
@@ -38,60 +33,47 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-struct ProfileTarget {
-    runner: Runner,
-    _target: ActiveTarget,
-}
-
-/// The emulator and runner of a profile, started by the first test that needs them.
-fn target_for(suite: &Arc<Suite>, profile: &str) -> Arc<ProfileTarget> {
-    static TARGETS: OnceLock<Mutex<HashMap<String, Arc<ProfileTarget>>>> = OnceLock::new();
-    let mut targets = TARGETS.get_or_init(Default::default).lock().unwrap();
-    if let Some(t) = targets.get(profile) {
-        return t.clone();
+/// The emulator and runner of a profile, started by the first test that needs them: the run
+/// pipeline's own setup, with one case at a time.
+fn session_for(suite: &Arc<Suite>, profile: &str) -> Arc<Session> {
+    static SESSIONS: OnceLock<Mutex<HashMap<String, Arc<Session>>>> = OnceLock::new();
+    let mut sessions = SESSIONS.get_or_init(Default::default).lock().unwrap();
+    if let Some(s) = sessions.get(profile) {
+        return s.clone();
     }
-    let emulator = EmulatorConfig {
-        profile: profile.to_owned(),
-        ..EmulatorConfig::default()
-    };
-    let target = runtime()
-        .block_on(ActiveTarget::start(&TargetSpec::Embedded(emulator)))
-        .expect("start the emulator");
     let update = std::env::var("INSTA_UPDATE").is_ok_and(|v| v == "always")
         || std::env::var("IMCONFORM_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1");
-    let config = RunConfig {
-        base_url: target.base_url.clone(),
-        target_label: target.label.clone(),
-        profile: profile.to_owned(),
-        sdkappid: DEFAULT_SDKAPPID,
-        identifier: DEFAULT_ADMIN.to_owned(),
-        credentials: Credentials::Key(SecretKey::new(DEFAULT_TEST_KEY)),
-        jobs: 1,
-        http: HttpSettings::default(),
-        retries: 1,
-        pacing: true,
-        snapshots: SnapshotStore::for_profile(
-            &root().join("snapshots"),
-            profile,
-            &suite.service.default_profile,
+    let config = PipelineConfig {
+        profile: Some(profile.to_owned()),
+        execution: Execution {
+            jobs: 1,
+            retries: 1,
+            ..Execution::default()
+        },
+        snapshots: SnapshotOptions {
+            dir: root().join("snapshots"),
             update,
-        ),
-        run_id: None,
+            // Recorded from this very emulator: held byte for byte, drift included.
+            strict: true,
+            pending_dir: None,
+        },
+        ..PipelineConfig::default()
     };
-    let runner =
-        Runner::new(suite.clone(), config, Interrupt::default()).expect("build the runner");
-    let t = Arc::new(ProfileTarget {
-        runner,
-        _target: target,
-    });
-    targets.insert(profile.to_owned(), t.clone());
-    t
+    let plan = plan(suite.clone(), config).expect("plan the profile");
+    let session = runtime()
+        .block_on(plan.start(Interrupt::default()))
+        .expect("start the emulator and build the runner");
+    let s = Arc::new(session);
+    sessions.insert(profile.to_owned(), s.clone());
+    s
 }
 
 /// One mutex per (profile, lock name): cases holding a lock (app-wide state such as the push
 /// attribute names or the app's tag count) never overlap, as in a run.
+type Locks = Mutex<HashMap<(String, String), Arc<Mutex<()>>>>;
+
 fn lock_of(profile: &str, name: &str) -> Arc<Mutex<()>> {
-    static LOCKS: OnceLock<Mutex<HashMap<(String, String), Arc<Mutex<()>>>>> = OnceLock::new();
+    static LOCKS: OnceLock<Locks> = OnceLock::new();
     let mut locks = LOCKS.get_or_init(Default::default).lock().unwrap();
     locks
         .entry((profile.to_owned(), name.to_owned()))
@@ -101,7 +83,7 @@ fn lock_of(profile: &str, name: &str) -> Arc<Mutex<()>> {
 
 fn run_trial(suite: Arc<Suite>, profile: String, case: PlannedCase) -> Result<(), Failed> {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let target = target_for(&suite, &profile);
+    let session = session_for(&suite, &profile);
     let index = NEXT.fetch_add(1, Ordering::Relaxed);
     // `case.locks` is sorted, so every trial takes its locks in one order.
     let locks: Vec<Arc<Mutex<()>>> = case.locks.iter().map(|l| lock_of(&profile, l)).collect();
@@ -109,7 +91,7 @@ fn run_trial(suite: Arc<Suite>, profile: String, case: PlannedCase) -> Result<()
         .iter()
         .map(|l| l.lock().unwrap_or_else(|e| e.into_inner()))
         .collect();
-    let report = runtime().block_on(target.runner.run_one(case, index));
+    let report = runtime().block_on(session.run_case(case, index));
     match report.outcome {
         Outcome::Pass => Ok(()),
         _ => Err(imconform::report::case_detail(&report).into()),

@@ -1,35 +1,38 @@
-//! `imconform run`: the suite against a target, with reports and a CI exit code.
+//! `imconform run`: the suite against a target, with reports and a CI exit code. The flags
+//! become one `PipelineConfig` (one per target, with `imconform.toml`); the library runs it;
+//! this file draws progress and the outcome.
 
-use std::path::PathBuf;
+use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use imconform::auth::signer::Credentials;
-use imconform::auth::usersig::SecretKey;
-use imconform::check::SnapshotStore;
-use imconform::emulator::{DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault};
-use imconform::http::HttpSettings;
-use imconform::known::{KnownList, apply_known, classify_case, load_known};
-use imconform::require::apply_required;
-use imconform::result::{CaseReport, Outcome, RunReport};
-use imconform::runner::ledger::Ledger;
-use imconform::runner::{
-    CostPolicy, Interrupt, RunConfig, RunObserver, Runner, exclude, select, spending,
+use imconform::config::{ConfigError, TargetChoice, config_for, resolve_targets};
+use imconform::matrix::build_matrix;
+use imconform::pipeline::{
+    BaselineInputs, EmulatorOptions, Execution, Finished, NamedFinished, PipelineConfig,
+    PipelineError, ReportFile, RunProgress, RunStatus, SnapshotOptions, TargetFailed,
+    VerdictInputs, plan, plan_each, run_each, write_matrix_reports, write_reports,
 };
-use imconform::spec::load_suite;
-use imconform::target::{ActiveTarget, TargetSpec};
-use indicatif::{ProgressBar, ProgressStyle};
+use imconform::result::{CaseReport, Outcome, RunReport};
+use imconform::runner::Interrupt;
+use imconform::spec::{Suite, load_suite};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use super::baseline::Baselines;
 use super::common::{AppArgs, SignerArgs, eprint_error, runtime};
 use super::exit;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Base URL of the target, e.g. https://adminapisgp.im.qcloud.com (default: the embedded emulator).
-    #[arg(long, env = "IMCONFORM_TARGET")]
-    target: Option<String>,
+    /// The target: a base URL (e.g. https://adminapisgp.im.qcloud.com), a name from
+    /// imconform.toml, or `emulator` (the default). Repeat it to run several targets at once
+    /// and report them side by side as a matrix.
+    #[arg(long, env = "IMCONFORM_TARGET", value_name = "URL|NAME")]
+    target: Vec<String>,
+    /// The config file naming the targets (default: imconform.toml in the working directory).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(flatten)]
     app: AppArgs,
     #[command(flatten)]
@@ -67,7 +70,12 @@ pub struct RunArgs {
     /// Where snapshots live.
     #[arg(long, default_value = "snapshots")]
     snapshots: PathBuf,
-    /// Write a report: junit=PATH, json=PATH, markdown=PATH or html=PATH (repeatable).
+    /// Hold snapshots byte for byte: a difference the docs leave open (snapshot drift) fails the
+    /// case too. For snapshots recorded from the target under test.
+    #[arg(long)]
+    strict_snapshots: bool,
+    /// Write a report: junit=PATH, json=PATH, markdown=PATH or html=PATH (repeatable; with
+    /// several targets, the matrix in that format).
     #[arg(long, value_name = "FORMAT=PATH")]
     report: Vec<String>,
     /// Store every response of the run, normalized as snapshots are, in DIR (one file per case).
@@ -82,7 +90,8 @@ pub struct RunArgs {
     /// Embedded emulator only: switch on a named fault (repeatable; see `serve --list-faults`).
     #[arg(long)]
     fault: Vec<String>,
-    /// Embedded emulator only: change undocumented details (wording, order, IDs).
+    /// Embedded emulator only: answer differently wherever the docs leave it open (wording, order,
+    /// IDs, optional and extra fields, the other code of documented pairs; docs/emulator.md).
     #[arg(long)]
     details_differ: bool,
     /// Record fixtures made on a --target here, for `imconform cleanup`.
@@ -98,6 +107,11 @@ pub struct RunArgs {
     /// Embedded emulator only: switch the push service off (push APIs answer 90045).
     #[arg(long)]
     emulator_no_push: bool,
+    /// Embedded emulator only: switch the one-second push rules off (pushes 1 s apart, one
+    /// revoke a second) and leave out the two cases that probe them; pushes are then not paced
+    /// a second apart, so the run takes seconds instead of half a minute.
+    #[arg(long)]
+    emulator_no_push_clock: bool,
     /// Fail, instead of skip, the cases needing this optional feature when the target lacks it
     /// (repeatable; the service file's `features:`, e.g. community_groups, push_service).
     #[arg(long, value_name = "FEATURE")]
@@ -115,38 +129,51 @@ pub struct RunArgs {
     verbose: bool,
 }
 
-enum ReportFormat {
-    Junit,
-    Json,
-    Markdown,
-    Html,
-}
-
-fn parse_reports(specs: &[String]) -> Result<Vec<(ReportFormat, PathBuf)>, String> {
-    specs
-        .iter()
-        .map(|s| {
-            let (format, path) = s.split_once('=').ok_or_else(|| {
-                format!("--report {s:?}: expected FORMAT=PATH, e.g. junit=out/junit.xml")
-            })?;
-            let format = match format {
-                "junit" => ReportFormat::Junit,
-                "json" => ReportFormat::Json,
-                "markdown" | "md" => ReportFormat::Markdown,
-                "html" => ReportFormat::Html,
-                other => {
-                    return Err(format!(
-                        "--report: unknown format {other:?} (expected junit, json, markdown or html)"
-                    ));
-                }
-            };
-            Ok((format, PathBuf::from(path)))
-        })
-        .collect()
+impl RunArgs {
+    fn pipeline_config(&self) -> PipelineConfig {
+        PipelineConfig {
+            profile: self.profile.clone(),
+            filter: self.filter.clone(),
+            exclude: self.exclude.clone(),
+            target: None,
+            name: None,
+            emulator: EmulatorOptions {
+                faults: self.fault.clone(),
+                details_differ: self.details_differ,
+                no_community: self.emulator_no_community,
+                no_push: self.emulator_no_push,
+                no_push_clock: self.emulator_no_push_clock,
+            },
+            app: self.app.identity(&self.signer),
+            execution: Execution {
+                jobs: self.jobs,
+                timeout: Duration::from_secs_f64(self.timeout.max(0.1)),
+                retries: self.retries,
+                pacing: !self.no_pacing,
+            },
+            snapshots: SnapshotOptions {
+                dir: self.snapshots.clone(),
+                update: self.update_snapshots,
+                strict: self.strict_snapshots,
+                pending_dir: None,
+            },
+            ledger: self.ledger.clone(),
+            allow: self.allow.clone(),
+            verdicts: VerdictInputs {
+                require: self.require.clone(),
+                known: self.known.clone(),
+            },
+            baseline: BaselineInputs {
+                record: self.record.clone(),
+                compare: self.baseline.clone(),
+                fail_on_drift: self.fail_on_drift,
+            },
+        }
+    }
 }
 
 pub fn execute(args: RunArgs) -> u8 {
-    let reports = match parse_reports(&args.report) {
+    let reports: Vec<ReportFile> = match args.report.iter().map(|s| s.parse()).collect() {
         Ok(r) => r,
         Err(e) => {
             eprint_error(e);
@@ -160,154 +187,60 @@ pub fn execute(args: RunArgs) -> u8 {
             return exit::BAD_SPEC;
         }
     };
-    let default_profile = suite.service.default_profile.clone();
-    let profile = args
-        .profile
-        .clone()
-        .unwrap_or_else(|| default_profile.clone());
-    if !suite.service.profiles.contains_key(&profile) {
-        let known: Vec<&str> = suite.service.profiles.keys().map(String::as_str).collect();
-        eprint_error(format!(
-            "unknown profile {profile:?} (expected one of {})",
-            known.join(", ")
-        ));
-        return exit::USAGE;
-    }
-    for feature in &args.require {
-        if !suite.service.features.contains_key(feature) {
-            let known: Vec<&str> = suite.service.features.keys().map(String::as_str).collect();
-            eprint_error(format!(
-                "--require: unknown feature {feature:?} (the service declares {})",
-                known.join(", ")
-            ));
-            return exit::USAGE;
-        }
-    }
-    for cost in &args.allow {
-        if !suite.service.costs.contains_key(cost) {
-            let known: Vec<&str> = suite.service.costs.keys().map(String::as_str).collect();
-            eprint_error(format!(
-                "--allow: unknown cost {cost:?} (the service declares {})",
-                known.join(", ")
-            ));
-            return exit::USAGE;
-        }
-    }
-    let known = match &args.known {
-        None => None,
-        Some(path) => match load_known(path, &suite.service.envelope.code_field) {
-            Ok(list) => Some(list),
-            Err(e) => {
+    let mut targets = match choose_targets(&args, &suite) {
+        Ok(t) => t,
+        Err(e) => {
+            if e.is_located() {
                 eprintln!("{e}");
-                return exit::BAD_SPEC;
+            } else {
+                eprint_error(&e);
             }
-        },
+            return e.exit_code();
+        }
     };
-    let code_field = suite.service.envelope.code_field.clone();
-    let cases = exclude(select(suite.plan(&profile), &args.filter), &args.exclude);
+    if targets.len() > 1 {
+        return run_several(&args, suite, targets, &reports);
+    }
+    let config = targets.pop().expect("one target at least").config;
+    let known_file = config.verdicts.known.clone();
+    let plan = match plan(suite, config) {
+        Ok(p) => p,
+        Err(e) => return failed(&e),
+    };
     if args.list {
-        for c in &cases {
+        for c in plan.cases() {
             println!("{}", c.id);
         }
         return exit::OK;
     }
-    if cases.is_empty() {
-        eprint_error("no case matches the filters");
-        return exit::USAGE;
+    let progress = Arc::new(Progress::new(plan.cases().len() as u64, args.verbose));
+    let finished = with_interrupt(|interrupt| plan.run(progress.clone(), interrupt));
+    progress.finish();
+    match finished {
+        Ok(finished) => finish(&finished, &reports, known_file.as_deref()),
+        Err(e) => failed(&e),
     }
+}
 
-    let key = match args.app.secret_key() {
-        Ok(k) => k,
-        Err(e) => {
-            eprint_error(e);
-            return exit::USAGE;
-        }
-    };
-    let sdkappid = args.app.sdkappid.unwrap_or(DEFAULT_SDKAPPID);
-    let target = match &args.target {
-        Some(url) => {
-            if !args.fault.is_empty()
-                || args.details_differ
-                || args.emulator_no_community
-                || args.emulator_no_push
-            {
-                eprint_error(
-                    "--fault, --details-differ and --emulator-* apply to the embedded emulator only (drop --target)",
-                );
-                return exit::USAGE;
-            }
-            TargetSpec::Url(url.clone())
-        }
-        None => {
-            let mut faults = Vec::new();
-            for name in &args.fault {
-                match name.parse::<Fault>() {
-                    Ok(f) => faults.push(f),
-                    Err(e) => {
-                        eprint_error(e);
-                        return exit::USAGE;
-                    }
-                }
-            }
-            let mut config = EmulatorConfig {
-                sdkappid,
-                key: key
-                    .clone()
-                    .unwrap_or_else(|| SecretKey::new(DEFAULT_TEST_KEY)),
-                admins: vec![args.signer.admin.clone()],
-                profile: profile.clone(),
-                faults,
-                details_differ: args.details_differ,
-                ..EmulatorConfig::default()
-            };
-            config.features.community_groups = !args.emulator_no_community;
-            config.features.push_service = !args.emulator_no_push;
-            TargetSpec::Embedded(config)
-        }
-    };
-    let credentials = match (&args.signer.usersig, key, &target) {
-        (Some(sig), _, _) => Credentials::Ready(sig.clone()),
-        (None, Some(k), _) => Credentials::Key(k),
-        (None, None, TargetSpec::Embedded(_)) => Credentials::Key(SecretKey::new(DEFAULT_TEST_KEY)),
-        (None, None, TargetSpec::Url(_)) => {
-            eprint_error(
-                "a real target needs the secret key (IMCONFORM_SECRET_KEY, IMCONFORM_SECRET_KEY_FILE or --key-file) or a ready-made --usersig",
-            );
-            return exit::USAGE;
-        }
-    };
+/// One config per `--target` (none: the embedded emulator), from the flags and the config
+/// file.
+fn choose_targets(args: &RunArgs, suite: &Suite) -> Result<Vec<TargetChoice>, ConfigError> {
+    let dir = Path::new(".");
+    let file = config_for(&args.target, args.config.as_deref(), dir)?;
+    let features: Vec<String> = suite.service.features.keys().cloned().collect();
+    resolve_targets(
+        &args.target,
+        file.as_ref(),
+        &args.pipeline_config(),
+        &features,
+        dir,
+    )
+}
 
-    let rt = runtime();
-    rt.block_on(async move {
-        let active = match ActiveTarget::start(&target).await {
-            Ok(t) => t,
-            Err(e) => {
-                eprint_error(e);
-                return exit::USAGE;
-            }
-        };
-        let config = RunConfig {
-            base_url: active.base_url.clone(),
-            target_label: active.label.clone(),
-            profile: profile.clone(),
-            sdkappid,
-            identifier: args.signer.admin.clone(),
-            credentials,
-            jobs: args.jobs,
-            http: HttpSettings {
-                timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
-                ..HttpSettings::default()
-            },
-            retries: args.retries,
-            pacing: !args.no_pacing,
-            snapshots: SnapshotStore::for_profile(
-                &args.snapshots,
-                &profile,
-                &default_profile,
-                args.update_snapshots,
-            ),
-            run_id: None,
-        };
+/// Runs `run` on a fresh runtime with an interrupt that Ctrl-C triggers (a second Ctrl-C
+/// exits at once).
+fn with_interrupt<F: Future>(run: impl FnOnce(Interrupt) -> F) -> F::Output {
+    runtime().block_on(async {
         let interrupt = Interrupt::default();
         let on_signal = interrupt.clone();
         tokio::spawn(async move {
@@ -321,111 +254,135 @@ pub fn execute(args: RunArgs) -> u8 {
                 }
             }
         });
-        let mut runner = match Runner::new(suite.clone(), config, interrupt) {
-            Ok(r) => r.normalize_responses(args.record.is_some() || args.baseline.is_some()),
-            Err(e) => {
-                let code = super::common::setup_exit_code(&e);
-                eprint_error(e);
-                return code;
-            }
-        };
-        // An embedded emulator forgets everything when the run ends; a real target does not.
-        if matches!(target, TargetSpec::Url(_)) {
-            match Ledger::open(&args.ledger) {
-                Ok(l) => runner = runner.with_ledger(l),
-                Err(e) => {
-                    eprint_error(e);
-                    return exit::USAGE;
-                }
-            }
-        }
-        eprintln!("imconform: {} cases against {}", cases.len(), active.label);
-        // A real app pays for quota-spending cases; the embedded emulator runs them all.
-        if matches!(target, TargetSpec::Url(_)) {
-            let policy = CostPolicy::Only(args.allow.clone());
-            for spend in spending(&suite, &cases) {
-                eprintln!("imconform: {}", spend.line(policy.allows(&spend.cost)));
-            }
-            runner = runner.with_costs(policy);
-        }
-        let verdicts = Arc::new(Verdicts {
-            required: args.require.clone(),
-            known,
-        });
-        let observer = Arc::new(Progress::new(
-            cases.len() as u64,
-            args.verbose,
-            verdicts.clone(),
-        ));
-        let mut report = runner.run(cases, observer.clone()).await;
-        observer.finish();
-        active.stop().await;
-        verdicts.apply(&mut report);
-        let baselines = Baselines {
-            record: args.record.clone(),
-            compare: args.baseline.clone(),
-            code_field,
-            filtered: !args.filter.is_empty(),
-        };
-        let harness_problem = match baselines.apply(&mut report) {
-            Ok(()) => false,
-            Err(e) => {
-                eprint_error(e);
-                true
-            }
-        };
-        let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-        let mut code = finish(&report, &reports, args.known.as_deref(), github);
-        if code == exit::OK {
-            if harness_problem {
-                code = exit::HARNESS_ERROR;
-            } else if args.fail_on_drift
-                && report.drift.as_ref().is_some_and(|d| d.change_count() > 0)
-            {
-                code = exit::DRIFT;
-            }
-        }
-        code
+        run(interrupt).await
     })
 }
 
-/// What turns the runner's outcomes into the final ones: `--require` first, then `--known`.
-struct Verdicts {
-    required: Vec<String>,
-    known: Option<KnownList>,
-}
-
-impl Verdicts {
-    fn apply(&self, report: &mut RunReport) {
-        apply_required(report, &self.required);
-        if let Some(known) = &self.known {
-            apply_known(report, known);
-        }
-    }
-
-    /// The same for one case, for progress lines (no stale bookkeeping).
-    fn apply_case(&self, case: &CaseReport) -> CaseReport {
-        let mut one = RunReport::of_cases(vec![case.clone()]);
-        apply_required(&mut one, &self.required);
-        let mut case = one.cases.pop().expect("one case in, one out");
-        if let Some(known) = &self.known {
-            classify_case(&mut case, known);
-        }
-        case
-    }
-}
-
-/// Prints the failures, the drift and the closing line, writes the reports, picks the exit
-/// code; with `github`, also one workflow annotation per failing case.
-fn finish(
-    report: &RunReport,
-    reports: &[(ReportFormat, PathBuf)],
-    known_file: Option<&std::path::Path>,
-    github: bool,
+/// Several targets at once, reported as one matrix.
+fn run_several(
+    args: &RunArgs,
+    suite: Arc<Suite>,
+    targets: Vec<TargetChoice>,
+    reports: &[ReportFile],
 ) -> u8 {
-    if github {
+    let named = targets.into_iter().map(|t| (t.name, t.config)).collect();
+    let plans = match plan_each(suite, named) {
+        Ok(p) => p,
+        Err(e) => return failed_target(&e),
+    };
+    if args.list {
+        for c in plans[0].plan.cases() {
+            println!("{}", c.id);
+        }
+        return exit::OK;
+    }
+    let bars = MultiProgress::new();
+    let width = plans.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    let watcher = |name: &str| -> Arc<dyn RunProgress> {
+        Arc::new(TargetProgress::new(&bars, name, width, args.verbose))
+    };
+    let finished = with_interrupt(|interrupt| run_each(plans, &watcher, interrupt));
+    let _ = bars.clear();
+    match finished {
+        Ok(runs) => finish_several(&runs, reports),
+        Err(e) => failed_target(&e),
+    }
+}
+
+fn failed_target(error: &TargetFailed) -> u8 {
+    if error.error.is_located() {
+        eprintln!("imconform: target `{}`:\n{}", error.name, error.error);
+    } else {
+        eprint_error(error);
+    }
+    error.exit_code()
+}
+
+/// Each target's failures under its name, then the matrix; writes the matrix reports and
+/// returns the worst target's exit code.
+fn finish_several(runs: &[NamedFinished], reports: &[ReportFile]) -> u8 {
+    let annotate = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    for run in runs {
+        let finished = &run.finished;
+        if let Some(recorded) = &finished.recorded {
+            eprintln!(
+                "imconform: {}: recorded {} cases in {}",
+                run.name,
+                recorded.cases,
+                recorded.dir.display()
+            );
+        }
+        if let Some(e) = &finished.baseline_error {
+            eprint_error(format!("{}: {e}", run.name));
+        }
+        if annotate {
+            print!(
+                "{}",
+                imconform::report::github_annotations(&finished.report)
+            );
+        }
+        println!("── {} ({})", run.name, finished.report.target);
+        print_outcome(&finished.report, None);
+    }
+    let matrix = build_matrix(
+        (runs.iter())
+            .map(|r| (r.name.clone(), r.finished.report.clone()))
+            .collect(),
+    );
+    print!("{}", imconform::report::matrix_summary(&matrix));
+    let not_written = write_matrix_reports(&matrix, reports);
+    for e in &not_written {
+        eprint_error(e);
+    }
+    let status = RunStatus::worst(runs.iter().map(|r| r.finished.status));
+    if not_written.is_empty() {
+        status.exit_code()
+    } else {
+        status.with_harness_problem().exit_code()
+    }
+}
+
+/// Prints why the run could not start; returns its exit code.
+fn failed(error: &PipelineError) -> u8 {
+    if error.is_located() {
+        eprintln!("{error}");
+    } else {
+        eprint_error(error);
+    }
+    error.exit_code()
+}
+
+/// Prints the failures, the drift and the closing line, writes the reports, returns the exit
+/// code; on GitHub Actions, also one workflow annotation per failing case.
+fn finish(finished: &Finished, reports: &[ReportFile], known_file: Option<&Path>) -> u8 {
+    if let Some(recorded) = &finished.recorded {
+        eprintln!(
+            "imconform: recorded {} cases in {}",
+            recorded.cases,
+            recorded.dir.display()
+        );
+    }
+    if let Some(e) = &finished.baseline_error {
+        eprint_error(e);
+    }
+    let report = &finished.report;
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         print!("{}", imconform::report::github_annotations(report));
     }
+    print_outcome(report, known_file);
+    let not_written = write_reports(report, reports);
+    for e in &not_written {
+        eprint_error(e);
+    }
+    let status = if not_written.is_empty() {
+        finished.status
+    } else {
+        finished.status.with_harness_problem()
+    };
+    status.exit_code()
+}
+
+fn print_outcome(report: &RunReport, known_file: Option<&Path>) {
     let failures = imconform::report::failure_lines(report);
     if !failures.is_empty() {
         print!("{failures}");
@@ -433,6 +390,7 @@ fn finish(
             println!();
         }
     }
+    print!("{}", imconform::report::snapshot_drift_lines(report));
     if let Some(drift) = &report.drift {
         print!("{}", imconform::report::drift_lines(drift));
     }
@@ -467,58 +425,23 @@ fn finish(
             );
         }
     }
-    let mut code = if report.interrupted {
-        exit::INTERRUPTED
-    } else if totals.failed > 0 {
-        exit::CONTRACT_FAILURE
-    } else if totals.errors > 0 {
-        exit::HARNESS_ERROR
-    } else {
-        exit::OK
-    };
-    for (format, path) in reports {
-        let text = match format {
-            ReportFormat::Json => Ok(imconform::report::to_json(report)),
-            ReportFormat::Markdown => Ok(imconform::report::to_markdown(report)),
-            ReportFormat::Html => Ok(imconform::report::to_html(report)),
-            ReportFormat::Junit => imconform::report::to_junit(report).map_err(|e| e.to_string()),
-        };
-        let written = text.and_then(|t| {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-            }
-            std::fs::write(path, t).map_err(|e| e.to_string())
-        });
-        if let Err(e) = written {
-            eprint_error(format!("failed to write report {}: {e}", path.display()));
-            if code == exit::OK {
-                code = exit::HARNESS_ERROR;
-            }
-        }
-    }
-    code
 }
 
 /// A progress bar on a terminal (indicatif hides itself elsewhere); verbose lines go through
-/// it so they do not tear the bar.
+/// it so they do not tear the bar. Cases arrive with their final verdicts.
 struct Progress {
     bar: ProgressBar,
     verbose: bool,
-    verdicts: Arc<Verdicts>,
 }
 
 impl Progress {
-    fn new(total: u64, verbose: bool, verdicts: Arc<Verdicts>) -> Self {
+    fn new(total: u64, verbose: bool) -> Self {
         let bar = ProgressBar::new(total);
         bar.set_style(
             ProgressStyle::with_template("{bar:30} {pos}/{len} cases {elapsed} {msg}")
                 .expect("a valid template"),
         );
-        Self {
-            bar,
-            verbose,
-            verdicts,
-        }
+        Self { bar, verbose }
     }
 
     fn finish(&self) {
@@ -526,12 +449,79 @@ impl Progress {
     }
 }
 
-impl RunObserver for Progress {
+impl RunProgress for Progress {
+    fn started(&self, target_label: &str, cases: usize) {
+        eprintln!("imconform: {cases} cases against {target_label}");
+    }
+
+    fn spending(&self, lines: &[String]) {
+        for line in lines {
+            eprintln!("imconform: {line}");
+        }
+    }
+
     fn case_finished(&self, case: &CaseReport) {
         self.bar.inc(1);
-        let case = self.verdicts.apply_case(case);
         if self.verbose || case.outcome == Outcome::Fail {
-            self.bar.println(imconform::report::case_line(&case));
+            self.bar.println(imconform::report::case_line(case));
+        }
+    }
+}
+
+/// One target's bar among several; lines go above all bars.
+struct TargetProgress {
+    bars: MultiProgress,
+    bar: ProgressBar,
+    name: String,
+    verbose: bool,
+}
+
+impl TargetProgress {
+    fn new(bars: &MultiProgress, name: &str, width: usize, verbose: bool) -> Self {
+        let bar = bars.add(ProgressBar::new(0));
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "{{prefix:{width}}} {{bar:30}} {{pos}}/{{len}} cases {{elapsed}}"
+            ))
+            .expect("a valid template"),
+        );
+        bar.set_prefix(name.to_owned());
+        Self {
+            bars: bars.clone(),
+            bar,
+            name: name.to_owned(),
+            verbose,
+        }
+    }
+}
+
+impl RunProgress for TargetProgress {
+    fn started(&self, target_label: &str, cases: usize) {
+        self.bar.set_length(cases as u64);
+        self.bars.suspend(|| {
+            eprintln!(
+                "imconform: {}: {cases} cases against {target_label}",
+                self.name
+            )
+        });
+    }
+
+    fn spending(&self, lines: &[String]) {
+        self.bars.suspend(|| {
+            for line in lines {
+                eprintln!("imconform: {}: {line}", self.name);
+            }
+        });
+    }
+
+    fn case_finished(&self, case: &CaseReport) {
+        self.bar.inc(1);
+        if self.verbose || case.outcome == Outcome::Fail {
+            self.bar.println(format!(
+                "{}: {}",
+                self.name,
+                imconform::report::case_line(case)
+            ));
         }
     }
 }

@@ -302,13 +302,7 @@ pub(super) fn push(
     if faults.has(Fault::TaskIdMissing) {
         return Ok(Reply::ok());
     }
-    // No gen 2 push page shows the field; revoke takes TaskId, the statistics APIs TaskID.
-    let field = if generation == PushGen::TimPush && state.config.details_differ {
-        "TaskID"
-    } else {
-        "TaskId"
-    };
-    Ok(Reply::ok().with(field, id))
+    Ok(Reply::ok().with("TaskId", id))
 }
 
 pub(super) fn batch(state: &AppState, body: &Map<String, Value>) -> ApiResult {

@@ -71,7 +71,6 @@ pub(super) fn get_tag(state: &AppState, body: &Map<String, Value>) -> ApiResult 
     let accounts = accounts(faults, body)?;
     let imported = lock(&state.accounts);
     let push = lock(&state.push);
-    let differ = state.config.details_differ;
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for account in accounts {
@@ -79,17 +78,7 @@ pub(super) fn get_tag(state: &AppState, body: &Map<String, Value>) -> ApiResult 
             errors.push(unknown_account(faults, account));
             continue;
         }
-        let tags = push.tags.of(account);
-        // The docs fix neither the order of tags nor the element of a user without any.
-        if differ && tags.is_empty() {
-            continue;
-        }
-        let tags: Vec<&String> = if differ {
-            tags.iter().rev().collect()
-        } else {
-            tags.iter().collect()
-        };
-        found.push(json!({"To_Account": account, "Tags": tags}));
+        found.push(json!({"To_Account": account, "Tags": push.tags.of(account)}));
     }
     Ok(with_error_list(
         faults,

@@ -115,7 +115,7 @@ pub fn spending(suite: &Suite, cases: &[PlannedCase]) -> Vec<Spending> {
         .filter_map(|cost| {
             let spenders: Vec<&PlannedCase> = cases
                 .iter()
-                .filter(|c| c.costs.iter().any(|n| *n == cost.name))
+                .filter(|c| c.costs.contains(&cost.name))
                 .collect();
             if spenders.is_empty() {
                 return None;
@@ -123,7 +123,7 @@ pub fn spending(suite: &Suite, cases: &[PlannedCase]) -> Vec<Spending> {
             let units = spenders
                 .iter()
                 .flat_map(|c| c.steps.iter().chain(&c.teardown))
-                .filter(|s| cost.spent_by.iter().any(|e| *e == s.call))
+                .filter(|s| cost.spent_by.contains(&s.call))
                 .count();
             Some(Spending {
                 cost: cost.name.clone(),

@@ -254,6 +254,7 @@ impl Runner {
         let finished = collector.await.expect("the case collector does not panic");
         RunReport {
             target: ctx.config.target_label.clone(),
+            target_name: None,
             profile: ctx.config.profile.clone(),
             run_id: ctx.run_id.clone(),
             started_at,

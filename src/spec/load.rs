@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_saphyr::Location;
 
+use super::load_rules::LIMIT_SIDES;
 use super::model::*;
 use super::raw::*;
 use super::template::Template;
@@ -344,18 +345,18 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-struct Resolver {
+pub(super) struct Resolver {
     errors: Vec<SpecError>,
     schema_documents: IndexMap<String, Value>,
     /// `file://` URI of the suite root: paths in messages are shown relative to it.
     root_uri: String,
     /// Declared in the service file; set before any case is resolved.
-    profile_names: Vec<String>,
+    pub(super) profile_names: Vec<String>,
     feature_names: Vec<String>,
     cost_names: Vec<String>,
 }
 
-fn loc_of(file: &Arc<SpecFile>, l: &Location) -> Loc {
+pub(super) fn loc_of(file: &Arc<SpecFile>, l: &Location) -> Loc {
     Loc {
         file: file.clone(),
         line: (l.line() as u32).max(1),
@@ -364,7 +365,7 @@ fn loc_of(file: &Arc<SpecFile>, l: &Location) -> Loc {
 }
 
 impl Resolver {
-    fn err(&mut self, loc: &Loc, message: impl Into<String>) {
+    pub(super) fn err(&mut self, loc: &Loc, message: impl Into<String>) {
         self.errors.push(SpecError {
             loc: loc.clone(),
             message: message.into(),
@@ -381,7 +382,7 @@ impl Resolver {
         }
     }
 
-    fn strings(&self, file: &Arc<SpecFile>, items: &[S<String>]) -> Vec<String> {
+    pub(super) fn strings(&self, file: &Arc<SpecFile>, items: &[S<String>]) -> Vec<String> {
         let _ = file;
         items.iter().map(|s| s.value.clone()).collect()
     }
@@ -535,6 +536,8 @@ impl Resolver {
         let group_types: Vec<String> = raw.group_types.iter().map(|g| g.value.clone()).collect();
         let common_errors = self.errors_decl(file, raw.common_errors);
         let cases = raw.cases.iter().map(|c| self.case(file, c)).collect();
+        let ranges = self.ranges(file, &raw.ranges);
+        let expiry = raw_auth.expiry.as_ref().map(|e| self.expiry(file, e));
         let _ = auth_loc;
         Service {
             name: raw.service.value,
@@ -544,6 +547,7 @@ impl Resolver {
                 method: raw_auth.method,
                 query,
                 secret_params,
+                expiry,
             },
             envelope,
             group_types,
@@ -554,6 +558,7 @@ impl Resolver {
             features,
             costs,
             fixtures,
+            ranges,
             redactions,
             cases,
             loc,
@@ -735,14 +740,28 @@ impl Resolver {
                 if encodings.is_empty() {
                     encodings.push(Encoding::Ascii);
                 }
+                let code = self.generated_codes(file, &l.value.code);
                 let limit = Limit {
                     name: name.clone(),
                     description: l.value.description.clone(),
                     max: l.value.max,
                     unit: unit.unwrap_or(LimitUnit::Bytes),
-                    code: self.generated_codes(file, &l.value.code),
+                    min_code: l
+                        .value
+                        .min_code
+                        .as_ref()
+                        .map_or_else(|| code.clone(), |c| self.generated_codes(file, c)),
+                    code,
                     probe: l.value.probe.as_ref().map(|p| self.case_template(file, p)),
                     encodings,
+                    min: self.limit_min(file, name, &l.value),
+                    read_back: l
+                        .value
+                        .read_back
+                        .iter()
+                        .map(|s| self.step(file, s))
+                        .collect(),
+                    untriggerable: self.untriggerable(file, &l.value.untriggerable, &LIMIT_SIDES),
                     loc: ll,
                 };
                 (name.clone(), limit)
@@ -768,10 +787,13 @@ impl Resolver {
                     per_second: w.value.per_second,
                     code: self.generated_codes(file, &w.value.code),
                     probe: w.value.probe.as_ref().map(|p| self.case_template(file, p)),
+                    counted: self.templates(file, &w.value.counted),
+                    not_counted: self.templates(file, &w.value.not_counted),
                     loc: wl,
                 }
             })
             .collect();
+        let ranges = self.ranges(file, &raw.ranges);
         let errors = self.errors_decl(file, raw.errors);
         let cases = raw.cases.iter().map(|c| self.case(file, c)).collect();
         Endpoint {
@@ -790,6 +812,7 @@ impl Resolver {
             request_schema: self.schema_ref(file, &raw.request_schema),
             response_schema: self.schema_ref(file, &raw.response_schema),
             limits,
+            ranges,
             errors,
             cases,
             file: file.clone(),
@@ -797,15 +820,26 @@ impl Resolver {
         }
     }
 
-    fn case_template(&mut self, file: &Arc<SpecFile>, raw: &S<RawCaseTemplate>) -> CaseTemplate {
+    pub(super) fn case_template(
+        &mut self,
+        file: &Arc<SpecFile>,
+        raw: &S<RawCaseTemplate>,
+    ) -> CaseTemplate {
         let loc = loc_of(file, &raw.referenced);
         if raw.value.steps.is_empty() {
             self.err(&loc, "a probe needs at least one step");
         }
         CaseTemplate {
+            description: raw.value.description.clone(),
             tags: raw.value.tags.clone(),
             fixtures: self.fixture_uses(file, &raw.value.fixtures),
             steps: raw.value.steps.iter().map(|s| self.step(file, s)).collect(),
+            teardown: raw
+                .value
+                .teardown
+                .iter()
+                .map(|s| self.step(file, s))
+                .collect(),
             locks: self.strings(file, &raw.value.locks),
             costs: self.costs(file, &raw.value.costs, "a probe"),
             loc,
@@ -813,7 +847,7 @@ impl Resolver {
     }
 
     /// The codes a generated case expects past a limit: `any` would assert nothing there.
-    fn generated_codes(&mut self, file: &Arc<SpecFile>, raw: &S<RawCodes>) -> CodeSet {
+    pub(super) fn generated_codes(&mut self, file: &Arc<SpecFile>, raw: &S<RawCodes>) -> CodeSet {
         if let RawCodes::Word(w) = &raw.value {
             self.err(
                 &loc_of(file, &raw.referenced),
@@ -925,7 +959,7 @@ impl Resolver {
         }
     }
 
-    fn step(&mut self, file: &Arc<SpecFile>, raw: &S<RawStep>) -> Step {
+    pub(super) fn step(&mut self, file: &Arc<SpecFile>, raw: &S<RawStep>) -> Step {
         let s = &raw.value;
         let loc = loc_of(file, &s.call.referenced);
         if s.body.is_some() && s.raw_body.is_some() {
