@@ -31,11 +31,12 @@ if ! [ -x "$HURL" ] || ! "$HURL" --version | grep -q "hurl $HURL_VERSION"; then
 fi
 
 find_imconform
-start_emulator --no-api-rate-limits --no-write-rate-limits
+# No push clock and a quota for every repetition: Hurl sends its pushes back to back.
+start_emulator --no-api-rate-limits --no-write-rate-limits --no-push-clock --push-quota 1000000
 OUT="$TARGET/bench-hurl"
 mkdir -p "$OUT"
 
-# The cases: everything but the write-rate probes (the write limit is off); cases Hurl
+# The cases: everything but the rate probes (the write limit and push clock are off); cases Hurl
 # cannot express (another UserSig per step) are reported by the export and left out of both.
 SELECT=(--exclude rate)
 "$BIN" export hurl "${SELECT[@]}" --output "$OUT/cases.hurl" --case-list "$OUT/hurl.ids" 2>"$OUT/export.log"
@@ -63,7 +64,7 @@ for i in $(seq 1 "$REPS"); do
     "$OUT/cases.hurl" >"$OUT/hurl-$i.log" 2>&1 || { cat "$OUT/hurl-$i.log" >&2; echo "bench-hurl: hurl failed" >&2; exit 1; }
   t1=$(now)
   IMCONFORM_SECRET_KEY="$EMU_KEY" "$BIN" run --target "$BASE_URL" --sdkappid "$EMU_SDKAPPID" \
-    "${SELECT[@]}" --no-pacing >"$OUT/imconform-$i.log" 2>&1 || { cat "$OUT/imconform-$i.log" >&2; echo "bench-hurl: imconform failed" >&2; exit 1; }
+    "${SELECT[@]}" --no-pacing --allow push_quota --allow all_users --allow lasting >"$OUT/imconform-$i.log" 2>&1 || { cat "$OUT/imconform-$i.log" >&2; echo "bench-hurl: imconform failed" >&2; exit 1; }
   t2=$(now)
   h=$(awk "BEGIN{print $t1 - $t0}"); m=$(awk "BEGIN{print $t2 - $t1}")
   hurl_times+=("$h"); imc_times+=("$m")

@@ -117,3 +117,52 @@ fn every_declared_rule_is_probed_on_both_sides_or_explained() {
     );
     assert!(report.is_complete());
 }
+
+#[test]
+fn the_push_service_has_seven_endpoints_under_current_and_five_in_gen_1() {
+    let suite =
+        load_suite(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs")).expect("specs load");
+    let push = [
+        "get_tag",
+        "add_tag",
+        "remove_tag",
+        "clear_all_tags",
+        "push",
+        "batch",
+        "revoke",
+    ];
+    let groups = |profile: &str| -> Vec<String> {
+        let plan = suite.plan(profile);
+        push.iter()
+            .filter(|e| plan.iter().any(|c| c.group == **e))
+            .map(|e| e.to_string())
+            .collect()
+    };
+    assert_eq!(groups("current"), push);
+    assert_eq!(
+        groups("push-legacy"),
+        ["get_tag", "add_tag", "remove_tag", "clear_all_tags", "push"]
+    );
+    let paths: Vec<&str> = ["get_tag", "clear_all_tags", "push"]
+        .iter()
+        .map(|e| suite.endpoints[*e].path_for("push-legacy"))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "all_member_push/im_get_tag",
+            "all_member_push/im_remove_all_tags",
+            "all_member_push/im_push"
+        ]
+    );
+    // No case of another endpoint reaches batch or revoke under gen 1 either.
+    for case in suite.plan("push-legacy") {
+        assert!(
+            case.steps
+                .iter()
+                .all(|s| s.call != "batch" && s.call != "revoke"),
+            "{}",
+            case.id
+        );
+    }
+}

@@ -140,6 +140,18 @@ fn openapi_follows_the_profile_and_the_server_flag() {
     );
     let key = format!("/v4/{}", set_attr.path_for("push-legacy"));
     assert_eq!(d["paths"][key]["post"]["operationId"], "set_attr");
+    // Gen 1 has no batch or revoke: no path for them; im_push and im_remove_all_tags instead.
+    let paths = d["paths"].as_object().unwrap();
+    assert_eq!(paths.len(), suite.endpoints.len() - 2);
+    for absent in ["/v4/timpush/batch", "/v4/timpush/revoke"] {
+        assert!(!paths.contains_key(absent), "{absent}");
+    }
+    for path in [
+        "/v4/all_member_push/im_push",
+        "/v4/all_member_push/im_remove_all_tags",
+    ] {
+        assert!(paths.contains_key(path), "{path}");
+    }
 
     let err = openapi(
         &suite,
@@ -192,4 +204,37 @@ fn hurl_file_has_every_exportable_case_with_templates_and_asserts() {
     );
     // Fixture names are fixed at export time from the run id.
     assert!(x.text.contains("hurlt0_"));
+}
+
+#[test]
+fn hurl_captures_the_documented_name_and_asserts_only_the_type_of_an_open_code() {
+    let suite = suite();
+    let x = hurl(
+        &suite,
+        &HurlOptions {
+            profile: "current".into(),
+            filters: vec![
+                "revoke::revoked_once_only".into(),
+                "add_tag::user_holds_at_most_100_tags".into(),
+            ],
+            exclude: vec![],
+            run_id: "t1".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(x.cases.len(), 2, "{:?}", x.skipped);
+    // `capture: {task: [/TaskId, /TaskID]}`: Hurl has no "first present", so the first one.
+    assert!(
+        x.text.contains("c1_task: jsonpath \"$.TaskId\""),
+        "{}",
+        x.text
+    );
+    assert!(x.text.contains(r#"{"TaskId":"{{c1_task}}""#));
+    // `code: any`: the 101st tag's answer is only an integer code; the state check follows.
+    assert_eq!(
+        x.text.matches("jsonpath \"$.ErrorCode\" isInteger").count(),
+        1,
+        "{}",
+        x.text
+    );
 }

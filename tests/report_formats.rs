@@ -21,6 +21,8 @@ fn a_faulty_run_fills_every_report() {
         "run",
         "--fault",
         "avchatroom-refused",
+        // The whole suite, without waiting on the push rules' paced chain.
+        "--emulator-no-push-clock",
         "--snapshots",
         path_str(&snaps),
     ];

@@ -6,7 +6,7 @@ use clap::Args;
 use imconform::auth::usersig::SecretKey;
 use imconform::emulator::{
     DEFAULT_ADMIN, DEFAULT_PUSH_QUOTA, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault,
-    all_faults,
+    PUSH_INTERVAL, all_faults,
 };
 
 use super::common::{AppArgs, eprint_error, runtime};
@@ -51,6 +51,10 @@ pub struct ServeArgs {
     /// edition).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_PUSH_QUOTA)]
     push_quota: u32,
+    /// Do not enforce the one-second push rules (pushes more than 1 s apart, 90024; one
+    /// revoke a second, 90051).
+    #[arg(long)]
+    no_push_clock: bool,
 }
 
 pub fn execute(args: ServeArgs) -> u8 {
@@ -91,6 +95,11 @@ pub fn execute(args: ServeArgs) -> u8 {
         api_rate_limits: !args.no_api_rate_limits,
         write_rate_limit: !args.no_write_rate_limits,
         push_quota: args.push_quota,
+        push_interval: if args.no_push_clock {
+            std::time::Duration::ZERO
+        } else {
+            PUSH_INTERVAL
+        },
         ..EmulatorConfig::default()
     };
     config.features.community_groups = !args.no_community;

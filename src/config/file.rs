@@ -56,6 +56,7 @@ pub struct EmulatorTarget {
     pub details_differ: bool,
     pub no_community: bool,
     pub no_push: bool,
+    pub no_push_clock: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +112,8 @@ struct RawEmulator {
     no_community: bool,
     #[serde(default)]
     no_push: bool,
+    #[serde(default)]
+    no_push_clock: bool,
 }
 
 type SecretField<'a> = (&'static str, &'a Option<Spanned<IgnoredAny>>);
@@ -261,6 +264,7 @@ fn entry(
                 details_differ: raw.details_differ,
                 no_community: raw.no_community,
                 no_push: raw.no_push,
+                no_push_clock: raw.no_push_clock,
             })
         }
         (Some(_), Some(_)) => {

@@ -156,7 +156,7 @@ fn from_entry(
                 details_differ: e.details_differ,
                 no_community: e.no_community,
                 no_push: e.no_push,
-                ..EmulatorOptions::default()
+                no_push_clock: e.no_push_clock,
             };
         }
     }
