@@ -278,6 +278,12 @@ async fn push_service_off_answers_90045() {
         "timpush/get_attr_name",
         "all_member_push/im_get_attr_name",
         "timpush/set_attr",
+        "timpush/get_tag",
+        "all_member_push/im_add_tag",
+        "timpush/push",
+        "all_member_push/im_push",
+        "timpush/batch",
+        "timpush/revoke",
     ] {
         assert_eq!(api.call(p, json!({})).await.code(), 90045, "{p}");
     }
