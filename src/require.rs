@@ -54,6 +54,7 @@ mod tests {
             run_id: "r".into(),
             started_at: String::new(),
             duration_ms: 0,
+            requests: 0,
             interrupted: false,
             cases: vec![
                 case("push", Outcome::Skip, Some("push_service")),

@@ -16,6 +16,9 @@ pub struct RunReport {
     /// RFC 3339, UTC.
     pub started_at: String,
     pub duration_ms: u64,
+    /// HTTP requests the run sent, retries and fixtures included.
+    #[serde(default)]
+    pub requests: u64,
     pub interrupted: bool,
     pub cases: Vec<CaseReport>,
     /// Known-deviations entries that matched no case of the run (`file:line:column: ...`):
@@ -134,6 +137,7 @@ impl RunReport {
             run_id: String::new(),
             started_at: String::new(),
             duration_ms: 0,
+            requests: 0,
             interrupted: false,
             cases,
             stale_known: Vec::new(),

@@ -213,7 +213,7 @@ async fn run_mode(
         sdkappid: DEFAULT_SDKAPPID,
         identifier: DEFAULT_ADMIN.to_owned(),
         credentials: Credentials::Key(SecretKey::new(DEFAULT_TEST_KEY)),
-        jobs: config.jobs,
+        jobs: Some(config.jobs),
         http: HttpSettings::default(),
         retries: 1,
         pacing: true,

@@ -66,7 +66,7 @@ fn target_for(suite: &Arc<Suite>, profile: &str) -> Arc<ProfileTarget> {
         sdkappid: DEFAULT_SDKAPPID,
         identifier: DEFAULT_ADMIN.to_owned(),
         credentials: Credentials::Key(SecretKey::new(DEFAULT_TEST_KEY)),
-        jobs: 1,
+        jobs: Some(1),
         http: HttpSettings::default(),
         retries: 1,
         pacing: true,

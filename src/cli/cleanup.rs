@@ -86,7 +86,7 @@ pub fn execute(args: CleanupArgs) -> u8 {
         sdkappid: args.app.sdkappid.unwrap_or(DEFAULT_SDKAPPID),
         identifier: args.signer.admin.clone(),
         credentials,
-        jobs: 1,
+        jobs: Some(1),
         http: HttpSettings::default(),
         retries: 2,
         pacing: true,

@@ -47,9 +47,9 @@ pub struct RunArgs {
     /// List the selected cases and exit.
     #[arg(long)]
     list: bool,
-    /// Cases run at once.
-    #[arg(long, default_value_t = 8)]
-    jobs: usize,
+    /// Cases run at once (default: sized from the target's round trip and the declared rates).
+    #[arg(long)]
+    jobs: Option<usize>,
     /// Per-request timeout, in seconds.
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
@@ -83,6 +83,9 @@ pub struct RunArgs {
     /// Embedded emulator only: change undocumented details (wording, order, IDs).
     #[arg(long)]
     details_differ: bool,
+    /// Embedded emulator only: answer every request MS milliseconds later (a distant target).
+    #[arg(long, value_name = "MS")]
+    latency: Option<u64>,
     /// Record fixtures made on a --target here, for `imconform cleanup`.
     #[arg(
         long,
@@ -214,9 +217,10 @@ pub fn execute(args: RunArgs) -> u8 {
                 || args.details_differ
                 || args.emulator_no_community
                 || args.emulator_no_push
+                || args.latency.is_some()
             {
                 eprint_error(
-                    "--fault, --details-differ and --emulator-* apply to the embedded emulator only (drop --target)",
+                    "--fault, --details-differ, --latency and --emulator-* apply to the embedded emulator only (drop --target)",
                 );
                 return exit::USAGE;
             }
@@ -242,6 +246,7 @@ pub fn execute(args: RunArgs) -> u8 {
                 profile: profile.clone(),
                 faults,
                 details_differ: args.details_differ,
+                latency: Duration::from_millis(args.latency.unwrap_or(0)),
                 ..EmulatorConfig::default()
             };
             config.features.community_groups = !args.emulator_no_community;
@@ -414,6 +419,7 @@ fn finish(
     }
     let totals = report.totals();
     println!("{}", imconform::report::summary_line(&totals));
+    println!("{}", imconform::report::requests_line(report));
     if let Some(drift) = &report.drift {
         println!(
             "drift: {} changes in {} cases against {}",

@@ -23,4 +23,4 @@ pub use json::to_json;
 pub use junit::{JunitError, to_junit};
 pub use markdown::to_markdown;
 pub use reproducer::reproducer;
-pub use terminal::{case_detail, case_line, failure_lines, summary_line};
+pub use terminal::{case_detail, case_line, failure_lines, requests_line, summary_line};

@@ -94,6 +94,15 @@ pub fn summary_line(totals: &Totals) -> String {
     line
 }
 
+/// `1043 requests in 2.4 s`: what the run spent of the target's quotas, and how long it took.
+pub fn requests_line(report: &RunReport) -> String {
+    format!(
+        "{} requests in {:.1} s",
+        report.requests,
+        report.duration_ms as f64 / 1000.0
+    )
+}
+
 /// `pass  create_group::x (40 ms)`: a progress line for verbose runs.
 pub fn case_line(case: &CaseReport) -> String {
     let status = match case.outcome {

@@ -17,6 +17,10 @@ use crate::spec::{FixtureDef, PlannedCase, Step};
 /// Longest fixture instance name: account IDs allow 32 bytes, group names 30.
 const MAX_INSTANCE_NAME: usize = 30;
 
+/// Between the sends of a volley of burst steps: enough to keep them arriving in order over
+/// separate connections, little enough that a volley of a dozen fits well inside one second.
+pub(crate) const VOLLEY_GAP: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// How a step ended, for deciding the case's outcome.
 enum Verdict {
     Passed,
@@ -243,14 +247,18 @@ fn case_report(ctx: &RunContext, case: &PlannedCase, stop: Option<Stop>) -> Case
     }
 }
 
-/// The case's own steps, in order, until one does not pass.
+/// The case's own steps, in order, until one does not pass. A run of consecutive `burst`
+/// steps is a volley: sent one `VOLLEY_GAP` after another without waiting for the answers (at
+/// a distance, answer-by-answer would spread them over more than the one second a rate
+/// window spans), then judged in order.
 async fn run_steps(
     ctx: &RunContext,
     case: &PlannedCase,
     scope: &mut Scope,
     reports: &mut Vec<StepReport>,
 ) -> Option<Stop> {
-    for (i, step) in case.steps.iter().enumerate() {
+    let mut i = 0;
+    while i < case.steps.len() {
         if ctx.interrupt.is_set() {
             return Some(Stop {
                 outcome: Outcome::Skip,
@@ -258,24 +266,52 @@ async fn run_steps(
                 feature: None,
             });
         }
-        let (report, verdict) = run_step(ctx, case, Phase::Step, i + 1, step, scope).await;
-        let (outcome, reason, feature) = match verdict {
-            Verdict::Passed => {
-                reports.push(report);
-                continue;
+        let volley = case.steps[i..]
+            .iter()
+            .take_while(|s| s.burst)
+            .count()
+            .max(1);
+        let steps = &case.steps[i..i + volley];
+        let sends = steps.iter().enumerate().map(|(j, step)| {
+            let shared: &Scope = scope;
+            async move {
+                tokio::time::sleep(VOLLEY_GAP * j as u32).await;
+                let started = Instant::now();
+                let endpoint = &ctx.suite.endpoints[&step.call];
+                (started, send_step(ctx, endpoint, step, shared).await)
             }
-            Verdict::Failed(r) => (Outcome::Fail, r, None),
-            Verdict::Error(r) => (Outcome::Error, r, None),
-            Verdict::Skip(r) => (Outcome::Skip, r, None),
-            Verdict::NotEnabled { feature, reason } => (Outcome::Skip, reason, Some(feature)),
-        };
-        let stop = Stop {
-            outcome,
-            reason: format!("{}: {reason}", report.label()),
-            feature,
-        };
-        reports.push(report);
-        return Some(stop);
+        });
+        let sent = futures_util::future::join_all(sends).await;
+        for (j, (step, (started, sent))) in steps.iter().zip(sent).enumerate() {
+            let (report, verdict) = judge_step(
+                ctx,
+                case,
+                Phase::Step,
+                i + j + 1,
+                step,
+                scope,
+                started,
+                sent,
+            );
+            let (outcome, reason, feature) = match verdict {
+                Verdict::Passed => {
+                    reports.push(report);
+                    continue;
+                }
+                Verdict::Failed(r) => (Outcome::Fail, r, None),
+                Verdict::Error(r) => (Outcome::Error, r, None),
+                Verdict::Skip(r) => (Outcome::Skip, r, None),
+                Verdict::NotEnabled { feature, reason } => (Outcome::Skip, reason, Some(feature)),
+            };
+            let stop = Stop {
+                outcome,
+                reason: format!("{}: {reason}", report.label()),
+                feature,
+            };
+            reports.push(report);
+            return Some(stop);
+        }
+        i += volley;
     }
     None
 }
@@ -409,6 +445,23 @@ async fn run_step(
 ) -> (StepReport, Verdict) {
     let started = Instant::now();
     let endpoint = &ctx.suite.endpoints[&step.call];
+    let sent = send_step(ctx, endpoint, step, scope).await;
+    judge_step(ctx, case, phase, index, step, scope, started, sent)
+}
+
+/// Checks what sending a step produced, and takes its captures into `scope`.
+#[allow(clippy::too_many_arguments)]
+fn judge_step(
+    ctx: &RunContext,
+    case: &PlannedCase,
+    phase: Phase,
+    index: usize,
+    step: &Step,
+    scope: &mut Scope,
+    started: Instant,
+    sent: Result<super::request::Sent, Unsendable>,
+) -> (StepReport, Verdict) {
+    let endpoint = &ctx.suite.endpoints[&step.call];
     let mut report = StepReport {
         phase,
         index,
@@ -425,7 +478,7 @@ async fn run_step(
         attempts: 0,
         duration_ms: 0,
     };
-    let sent = match send_step(ctx, endpoint, step, scope).await {
+    let sent = match sent {
         Ok(sent) => sent,
         Err(Unsendable::Skip(reason)) => {
             report.duration_ms = ms_since(started);

@@ -2,9 +2,11 @@
 //! plain result data; it knows nothing about terminals or report formats.
 
 mod case;
+mod concurrency;
 mod facts;
 pub mod ledger;
 mod pacing;
+mod plan_cost;
 mod request;
 mod schedule;
 mod scope;
@@ -20,7 +22,9 @@ use crate::http::{HttpClient, HttpSettings, TransportError};
 use crate::result::{CaseReport, DocumentedError, EndpointInfo, RunReport};
 use crate::spec::{PlannedCase, Suite};
 
+pub use concurrency::{MAX_JOBS, MIN_JOBS, jobs_for};
 pub use pacing::Pacer;
+pub use plan_cost::{CaseCost, PlanBound, PlanShape, case_cost, plan_bound};
 
 /// Everything a run needs, resolved from flags, environment and defaults by the caller.
 #[derive(Debug, Clone)]
@@ -33,7 +37,9 @@ pub struct RunConfig {
     pub sdkappid: u64,
     pub identifier: String,
     pub credentials: Credentials,
-    pub jobs: usize,
+    /// Cases at once; None sizes it from the plan and the target's round trip
+    /// (`concurrency.rs`).
+    pub jobs: Option<usize>,
     pub http: HttpSettings,
     /// Extra attempts after a transport error or a retryable code.
     pub retries: u32,
@@ -100,9 +106,22 @@ pub(crate) struct RunContext {
     /// Keep every JSON response normalized as snapshots are (`ResponseRecord::normalized`).
     pub normalize_responses: bool,
     pub ledger: Option<ledger::Ledger>,
+    /// Requests sent and round trips seen by the current run.
+    pub(crate) wire: concurrency::WireStats,
+    /// The current run's concurrency, sized once the first round trips are back.
+    pub(crate) concurrency: std::sync::Mutex<Option<Arc<concurrency::Concurrency>>>,
 }
 
 impl RunContext {
+    /// Notes one request sent and its round trip.
+    pub(crate) fn note_request(&self, round_trip: std::time::Duration) {
+        if let Some(least) = self.wire.note(round_trip)
+            && let Some(c) = self.concurrency.lock().expect("concurrency slot").as_ref()
+        {
+            c.size_for(least);
+        }
+    }
+
     /// The URL of an endpoint of the suite (without its query).
     pub fn endpoint_url(&self, endpoint: &str) -> &reqwest::Url {
         &self.endpoint_urls[endpoint]
@@ -178,6 +197,8 @@ impl Runner {
                 interrupt,
                 normalize_responses: false,
                 ledger: None,
+                wire: Default::default(),
+                concurrency: Default::default(),
             }),
         })
     }
@@ -226,9 +247,11 @@ impl Runner {
         // The cases are collected by a task of the runtime: a caller on a thread outside its
         // workers (`block_on`) would otherwise be woken once per finished case.
         let planned = cases.len();
+        ctx.wire.reset();
         let collector = tokio::spawn(run_all(ctx.clone(), cases, observer));
         let finished = collector.await.expect("the case collector does not panic");
         RunReport {
+            requests: ctx.wire.requests(),
             target: ctx.config.target_label.clone(),
             profile: ctx.config.profile.clone(),
             run_id: ctx.run_id.clone(),
@@ -262,15 +285,25 @@ async fn run_all(
     observer: Arc<dyn RunObserver>,
 ) -> Vec<(usize, CaseReport)> {
     let planned = cases.len();
-    let workers = ctx.config.jobs.max(1).min(planned);
-    let queue = Arc::new(schedule::CaseQueue::new(cases));
+    let shape = PlanShape::new(&ctx.suite, &cases);
+    let priority = priorities(&shape, &cases);
+    let concurrency = Arc::new(concurrency::Concurrency::new(
+        ctx.config.jobs,
+        shape,
+        planned,
+    ));
+    *ctx.concurrency.lock().expect("concurrency slot") = Some(concurrency.clone());
+    let workers = concurrency.max_workers(planned);
+    let queue = Arc::new(schedule::CaseQueue::new(cases, &priority));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..workers {
         let (ctx, queue, observer) = (ctx.clone(), queue.clone(), observer.clone());
+        let concurrency = concurrency.clone();
         tasks.spawn(async move {
             // About a fair share, so the list of reports is not regrown and copied as it fills.
             let mut done = Vec::with_capacity(planned / workers + 1);
             while !ctx.interrupt.is_set() {
+                let _slot = concurrency.slot().await;
                 let Some((index, case)) = queue.next().await else {
                     break;
                 };
@@ -297,7 +330,29 @@ async fn run_all(
             finished.extend(done);
         }
     }
+    *ctx.concurrency.lock().expect("concurrency slot") = None;
     finished
+}
+
+/// Which cases start first: the exclusive holders of a lock run one after another, so each
+/// ranks by what its whole line needs (they start early and back to back); any other case
+/// ranks by what it needs alone. Ranked at a nominal round trip of 100 ms.
+fn priorities(shape: &PlanShape, cases: &[PlannedCase]) -> Vec<u64> {
+    let nominal = std::time::Duration::from_millis(100);
+    cases
+        .iter()
+        .zip(shape.costs())
+        .map(|(case, cost)| {
+            let line = case
+                .locks
+                .iter()
+                .filter(|l| l.exclusive)
+                .map(|l| shape.exclusive_time(&l.name, nominal))
+                .max()
+                .unwrap_or_default();
+            u64::try_from(line.max(cost.alone(nominal)).as_micros()).unwrap_or(u64::MAX)
+        })
+        .collect()
 }
 
 /// What the reports need to know of the contract: documented codes and group-type support.

@@ -20,8 +20,8 @@ pub struct PlannedCase {
     pub description: String,
     pub tags: Vec<String>,
     pub requires: Vec<String>,
-    /// The case's locks and those of its fixtures.
-    pub locks: Vec<String>,
+    /// The case's locks and those of its fixtures (a name held both ways: exclusive).
+    pub locks: Vec<Lock>,
     pub vars: IndexMap<String, Value>,
     pub fixtures: IndexMap<String, FixtureUse>,
     pub steps: Vec<Step>,
@@ -71,15 +71,19 @@ impl Suite {
         }
     }
 
-    fn locks_of(&self, own: &[String], fixtures: &IndexMap<String, FixtureUse>) -> Vec<String> {
-        let mut locks = own.to_vec();
-        for u in fixtures.values() {
-            if let Some(def) = self.service.fixtures.get(&u.fixture) {
-                locks.extend(def.locks.iter().cloned());
+    fn locks_of(&self, own: &[Lock], fixtures: &IndexMap<String, FixtureUse>) -> Vec<Lock> {
+        let mut locks: Vec<Lock> = Vec::new();
+        let fixture_locks = fixtures
+            .values()
+            .filter_map(|u| self.service.fixtures.get(&u.fixture))
+            .flat_map(|def| &def.locks);
+        for lock in own.iter().chain(fixture_locks) {
+            match locks.iter_mut().find(|l| l.name == lock.name) {
+                Some(held) => held.exclusive |= lock.exclusive,
+                None => locks.push(lock.clone()),
             }
         }
         locks.sort();
-        locks.dedup();
         locks
     }
 

@@ -485,7 +485,7 @@ impl Resolver {
                             (k.clone(), self.template(&l, &v.value))
                         })
                         .collect(),
-                    locks: self.strings(file, &def.locks),
+                    locks: locks(&def.locks),
                     loc: floc,
                 };
                 (name, fixture)
@@ -778,7 +778,7 @@ impl Resolver {
             tags: raw.value.tags.clone(),
             fixtures: self.fixture_uses(file, &raw.value.fixtures),
             steps: raw.value.steps.iter().map(|s| self.step(file, s)).collect(),
-            locks: self.strings(file, &raw.value.locks),
+            locks: locks(&raw.value.locks),
             loc,
         }
     }
@@ -857,7 +857,7 @@ impl Resolver {
             tags: c.tags.clone(),
             profiles: self.strings(file, &c.profiles),
             requires: self.strings(file, &c.requires),
-            locks: self.strings(file, &c.locks),
+            locks: locks(&c.locks),
             vars: c.vars.clone(),
             fixtures: self.fixture_uses(file, &c.fixtures),
             steps: c.steps.iter().map(|s| self.step(file, s)).collect(),
@@ -1085,6 +1085,26 @@ pub(crate) fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A `locks:` list: a bare name is held exclusively; a name listed twice is held in the
+/// stronger mode.
+fn locks(items: &[S<RawLock>]) -> Vec<Lock> {
+    let mut out: Vec<Lock> = Vec::new();
+    for item in items {
+        let lock = match &item.value {
+            RawLock::Exclusive(name) => Lock::exclusive(name.clone()),
+            RawLock::Mode(m) => Lock {
+                name: m.name.clone(),
+                exclusive: m.mode == LockMode::Exclusive,
+            },
+        };
+        match out.iter_mut().find(|l| l.name == lock.name) {
+            Some(held) => held.exclusive |= lock.exclusive,
+            None => out.push(lock),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -213,9 +213,34 @@ pub struct FixtureDef {
     pub teardown: Vec<Step>,
     /// What a case sees as `${fixture_name.export}`.
     pub exports: IndexMap<String, Template>,
-    /// App-wide state the fixture touches; cases holding the same lock never overlap.
-    pub locks: Vec<String>,
+    /// App-wide state the fixture touches: cases using it hold these locks.
+    pub locks: Vec<Lock>,
     pub loc: Loc,
+}
+
+/// App-wide state a case holds while it runs. Exclusive holders of a name overlap no other
+/// holder of it; shared holders overlap one another (cases that only need the state as it
+/// stands, not to change it).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Lock {
+    pub name: String,
+    pub exclusive: bool,
+}
+
+impl Lock {
+    pub fn exclusive(name: impl Into<String>) -> Self {
+        Lock {
+            name: name.into(),
+            exclusive: true,
+        }
+    }
+
+    pub fn shared(name: impl Into<String>) -> Self {
+        Lock {
+            name: name.into(),
+            exclusive: false,
+        }
+    }
 }
 
 /// A JSON Schema: inline, or a `$ref` to a file under specs/.
@@ -373,7 +398,7 @@ pub struct CaseTemplate {
     pub tags: Vec<String>,
     pub fixtures: IndexMap<String, FixtureUse>,
     pub steps: Vec<Step>,
-    pub locks: Vec<String>,
+    pub locks: Vec<Lock>,
     pub loc: Loc,
 }
 
@@ -387,7 +412,7 @@ pub struct CaseDef {
     pub profiles: Vec<String>,
     /// Optional features the case needs (skipped with a reason when the target lacks one).
     pub requires: Vec<String>,
-    pub locks: Vec<String>,
+    pub locks: Vec<Lock>,
     pub vars: IndexMap<String, Value>,
     pub fixtures: IndexMap<String, FixtureUse>,
     pub steps: Vec<Step>,

@@ -103,7 +103,7 @@ pub struct RawFixtureDef {
     #[serde(default)]
     pub exports: IndexMap<String, S<Value>>,
     #[serde(default)]
-    pub locks: Vec<S<String>>,
+    pub locks: Vec<S<RawLock>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,7 +201,7 @@ pub struct RawCaseTemplate {
     pub fixtures: IndexMap<String, S<RawFixtureUse>>,
     pub steps: Vec<S<RawStep>>,
     #[serde(default)]
-    pub locks: Vec<S<String>>,
+    pub locks: Vec<S<RawLock>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,7 +217,7 @@ pub struct RawCase {
     #[serde(default)]
     pub requires: Vec<S<String>>,
     #[serde(default)]
-    pub locks: Vec<S<String>>,
+    pub locks: Vec<S<RawLock>>,
     #[serde(default)]
     pub vars: IndexMap<String, Value>,
     #[serde(default)]
@@ -324,4 +324,28 @@ pub struct RawPathCheck {
     pub length: Option<usize>,
     #[serde(default)]
     pub one_of: Option<Vec<Value>>,
+}
+
+/// A lock a case or fixture holds: `name` (exclusive) or `{name: NAME, mode: shared}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawLock {
+    Exclusive(String),
+    Mode(RawLockMode),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLockMode {
+    pub name: String,
+    pub mode: LockMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LockMode {
+    /// Holders may overlap one another, but never an exclusive holder.
+    Shared,
+    /// The holder overlaps no other holder.
+    Exclusive,
 }
