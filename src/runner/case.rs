@@ -7,6 +7,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::RunContext;
+use super::kept::{Kept, KeptFailure, KeptFixtures};
 use super::ledger::{LedgerEntry, LedgerEvent};
 use super::request::{Unsendable, ms_since, send_step};
 use super::scope::Scope;
@@ -42,8 +43,18 @@ struct Stop {
     feature: Option<String>,
 }
 
-pub(crate) async fn run_case(ctx: &RunContext, case: &PlannedCase, index: usize) -> CaseReport {
+/// Runs one case. With `keep`, fixtures marked `reuse: while_shared` are taken from those kept
+/// by earlier cases (only a run whose queue enforces the locks may keep them).
+pub(crate) async fn run_case(
+    ctx: &RunContext,
+    case: &PlannedCase,
+    index: usize,
+    keep: bool,
+) -> CaseReport {
     let started = Instant::now();
+    if keep {
+        ctx.kept.forget_for(case);
+    }
     let mut steps: Vec<StepReport> = Vec::with_capacity(step_count(ctx, case));
     let mut warnings = Vec::new();
     let mut scope = Scope::default();
@@ -93,45 +104,49 @@ pub(crate) async fn run_case(ctx: &RunContext, case: &PlannedCase, index: usize)
         if stop.is_some() {
             break;
         }
-        let mut ok = true;
-        for (i, step) in def.setup.iter().enumerate() {
-            let (report, verdict) =
-                run_step(ctx, case, Phase::Setup, i + 1, step, &mut fscope).await;
-            steps.push(report);
-            match verdict {
-                Verdict::Passed => {}
-                Verdict::Skip(reason) => {
-                    stop = Some(Stop {
-                        outcome: Outcome::Skip,
-                        reason: format!("fixture `{name}` ({}): {reason}", usage.fixture),
-                        feature: None,
-                    });
-                    ok = false;
-                }
-                Verdict::NotEnabled { feature, reason } => {
-                    stop = Some(Stop {
-                        outcome: Outcome::Skip,
-                        reason: format!("fixture `{name}` ({}): {reason}", usage.fixture),
-                        feature: Some(feature),
-                    });
-                    ok = false;
-                }
-                Verdict::Failed(reason) | Verdict::Error(reason) => {
-                    stop = Some(Stop {
-                        outcome: Outcome::Error,
-                        reason: format!(
-                            "fixture `{name}` ({}) could not be made: {reason}",
-                            usage.fixture
-                        ),
-                        feature: None,
-                    });
-                    ok = false;
-                }
-            }
-            if !ok {
+        if keep && KeptFixtures::applies(case, def) {
+            let params: Vec<(String, Option<Value>)> = def
+                .params
+                .keys()
+                .map(|p| (p.clone(), fscope.get(p)))
+                .collect();
+            let cell = ctx.kept.cell(def, &params);
+            let kept = cell
+                .get_or_init(|| async {
+                    let stop = set_up(ctx, case, name, def, &mut fscope, &mut steps).await;
+                    Kept {
+                        scope: fscope.clone(),
+                        failure: stop.map(|s| KeptFailure {
+                            outcome: s.outcome,
+                            reason: s.reason,
+                            feature: s.feature,
+                        }),
+                        maker: case.id.clone(),
+                    }
+                })
+                .await;
+            if let Some(f) = &kept.failure {
+                let from = if kept.maker == case.id {
+                    String::new()
+                } else {
+                    format!(" (kept from {})", kept.maker)
+                };
+                stop = Some(Stop {
+                    outcome: f.outcome,
+                    reason: format!("{}{from}", f.reason),
+                    feature: f.feature.clone(),
+                });
                 break;
             }
+            stop = export(name, def, &kept.scope, &mut scope);
+            if stop.is_some() {
+                break;
+            }
+            continue;
         }
+        let failed = set_up(ctx, case, name, def, &mut fscope, &mut steps).await;
+        let ok = failed.is_none();
+        stop = failed;
         // Even a half-made fixture is torn down: its first steps may have created something.
         record(
             ctx,
@@ -144,19 +159,7 @@ pub(crate) async fn run_case(ctx: &RunContext, case: &PlannedCase, index: usize)
         if !ok {
             break;
         }
-        let fscope = &made.last().expect("just pushed").2;
-        for (export, t) in &def.exports {
-            match t.render(&fscope.lookup()) {
-                Ok(v) => scope.set_volatile(format!("{name}.{export}"), v),
-                Err(e) => {
-                    stop = Some(Stop {
-                        outcome: Outcome::Error,
-                        reason: format!("fixture `{name}`: export `{export}`: {e}"),
-                        feature: None,
-                    });
-                }
-            }
-        }
+        stop = export(name, def, &made.last().expect("just pushed").2, &mut scope);
         if stop.is_some() {
             break;
         }
@@ -210,6 +213,64 @@ pub(crate) async fn run_case(ctx: &RunContext, case: &PlannedCase, index: usize)
     report.steps = steps;
     report.teardown_warnings = warnings;
     report
+}
+
+/// Sets the fixture's exports in the case's scope as `${name.export}`.
+fn export(name: &str, def: &FixtureDef, fscope: &Scope, scope: &mut Scope) -> Option<Stop> {
+    let lookup = fscope.lookup();
+    for (export, t) in &def.exports {
+        match t.render(&lookup) {
+            Ok(v) => scope.set_volatile(format!("{name}.{export}"), v),
+            Err(e) => {
+                return Some(Stop {
+                    outcome: Outcome::Error,
+                    reason: format!("fixture `{name}`: export `{export}`: {e}"),
+                    feature: None,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// Runs a fixture's setup steps into `steps`; the stop if one did not pass.
+async fn set_up(
+    ctx: &RunContext,
+    case: &PlannedCase,
+    name: &str,
+    def: &FixtureDef,
+    fscope: &mut Scope,
+    steps: &mut Vec<StepReport>,
+) -> Option<Stop> {
+    for (i, step) in def.setup.iter().enumerate() {
+        let (report, verdict) = run_step(ctx, case, Phase::Setup, i + 1, step, fscope).await;
+        steps.push(report);
+        let fixture = &def.name;
+        let (outcome, reason, feature) = match verdict {
+            Verdict::Passed => continue,
+            Verdict::Skip(reason) => (
+                Outcome::Skip,
+                format!("fixture `{name}` ({fixture}): {reason}"),
+                None,
+            ),
+            Verdict::NotEnabled { feature, reason } => (
+                Outcome::Skip,
+                format!("fixture `{name}` ({fixture}): {reason}"),
+                Some(feature),
+            ),
+            Verdict::Failed(reason) | Verdict::Error(reason) => (
+                Outcome::Error,
+                format!("fixture `{name}` ({fixture}) could not be made: {reason}"),
+                None,
+            ),
+        };
+        return Some(Stop {
+            outcome,
+            reason,
+            feature,
+        });
+    }
+    None
 }
 
 /// The report of a case the harness itself failed on: a panic outside the steps' guard.

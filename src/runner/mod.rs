@@ -4,6 +4,7 @@
 mod case;
 mod concurrency;
 mod facts;
+mod kept;
 pub mod ledger;
 mod pacing;
 mod plan_cost;
@@ -108,6 +109,8 @@ pub(crate) struct RunContext {
     pub ledger: Option<ledger::Ledger>,
     /// Requests sent and round trips seen by the current run.
     pub(crate) wire: concurrency::WireStats,
+    /// Fixtures kept for cases that hold their locks shared (`reuse: while_shared`).
+    pub(crate) kept: kept::KeptFixtures,
     /// The current run's concurrency, sized once the first round trips are back.
     pub(crate) concurrency: std::sync::Mutex<Option<Arc<concurrency::Concurrency>>>,
 }
@@ -198,6 +201,7 @@ impl Runner {
                 normalize_responses: false,
                 ledger: None,
                 wire: Default::default(),
+                kept: Default::default(),
                 concurrency: Default::default(),
             }),
         })
@@ -235,7 +239,7 @@ impl Runner {
 
     /// Runs one case; `index` keeps fixture names unique within the run.
     pub async fn run_one(&self, case: PlannedCase, index: usize) -> CaseReport {
-        case::run_case(&self.ctx, &case, index).await
+        case::run_case(&self.ctx, &case, index, false).await
     }
 
     /// Runs cases concurrently (`jobs` at a time, cases sharing a lock one at a time).
@@ -248,6 +252,7 @@ impl Runner {
         // workers (`block_on`) would otherwise be woken once per finished case.
         let planned = cases.len();
         ctx.wire.reset();
+        ctx.kept.clear();
         let collector = tokio::spawn(run_all(ctx.clone(), cases, observer));
         let finished = collector.await.expect("the case collector does not panic");
         RunReport {
@@ -312,7 +317,7 @@ async fn run_all(
                     queue.finish(case);
                     break;
                 }
-                let report = match case::guarded(case::run_case(&ctx, case, index)).await {
+                let report = match case::guarded(case::run_case(&ctx, case, index, true)).await {
                     Ok(report) => report,
                     Err(what) => case::panicked_case(&ctx, case, what),
                 };

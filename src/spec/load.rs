@@ -486,6 +486,7 @@ impl Resolver {
                         })
                         .collect(),
                     locks: locks(&def.locks),
+                    reuse_while_shared: def.reuse.is_some(),
                     loc: floc,
                 };
                 (name, fixture)

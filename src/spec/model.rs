@@ -215,6 +215,9 @@ pub struct FixtureDef {
     pub exports: IndexMap<String, Template>,
     /// App-wide state the fixture touches: cases using it hold these locks.
     pub locks: Vec<Lock>,
+    /// Made once and kept for later cases that hold its locks shared (`reuse: while_shared`):
+    /// the state it sets stands until a case holds one of its locks exclusively.
+    pub reuse_while_shared: bool,
     pub loc: Loc,
 }
 

@@ -104,6 +104,17 @@ pub struct RawFixtureDef {
     pub exports: IndexMap<String, S<Value>>,
     #[serde(default)]
     pub locks: Vec<S<RawLock>>,
+    /// `while_shared`: made once and kept for later cases holding its locks shared.
+    #[serde(default)]
+    pub reuse: Option<S<Reuse>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reuse {
+    /// Made by the first case that holds the fixture's locks shared, and kept, with the same
+    /// parameters, for every later such case, until a case holds one of its locks exclusively.
+    WhileShared,
 }
 
 #[derive(Debug, Deserialize)]
