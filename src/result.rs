@@ -19,6 +19,9 @@ pub struct RunReport {
     /// HTTP requests the run sent, retries and fixtures included.
     #[serde(default)]
     pub requests: u64,
+    /// Problems removing fixtures that were removed in batches, after their cases ended.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teardown_warnings: Vec<String>,
     pub interrupted: bool,
     pub cases: Vec<CaseReport>,
     /// Known-deviations entries that matched no case of the run (`file:line:column: ...`):
@@ -138,6 +141,7 @@ impl RunReport {
             started_at: String::new(),
             duration_ms: 0,
             requests: 0,
+            teardown_warnings: Vec::new(),
             interrupted: false,
             cases,
             stale_known: Vec::new(),

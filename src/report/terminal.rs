@@ -31,6 +31,9 @@ pub fn failure_lines(report: &RunReport) -> String {
     for stale in &report.stale_known {
         out.push_str(&format!("STALE {stale}\n"));
     }
+    for w in &report.teardown_warnings {
+        out.push_str(&format!("teardown warning: {w}\n"));
+    }
     if let Some(note) = note {
         out.push_str(&format!("(reproducers: {note})\n"));
     }

@@ -7,6 +7,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::RunContext;
+use super::batch::{LedgerNote, Made};
 use super::kept::{Kept, KeptFailure, KeptFixtures};
 use super::ledger::{LedgerEntry, LedgerEvent};
 use super::request::{Unsendable, ms_since, send_step};
@@ -23,7 +24,7 @@ const MAX_INSTANCE_NAME: usize = 30;
 pub(crate) const VOLLEY_GAP: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// How a step ended, for deciding the case's outcome.
-enum Verdict {
+pub(crate) enum Verdict {
     Passed,
     Failed(String),
     /// The transport failed or the harness could not proceed.
@@ -43,16 +44,17 @@ struct Stop {
     feature: Option<String>,
 }
 
-/// Runs one case. With `keep`, fixtures marked `reuse: while_shared` are taken from those kept
-/// by earlier cases (only a run whose queue enforces the locks may keep them).
+/// Runs one case. In a `whole_run` (a queue enforces the locks, and the run waits for
+/// removals queued in batches): fixtures marked `reuse: while_shared` are taken from those kept
+/// by earlier cases, and fixtures with a `batch:` form are made and removed in batches.
 pub(crate) async fn run_case(
     ctx: &RunContext,
     case: &PlannedCase,
     index: usize,
-    keep: bool,
+    whole_run: bool,
 ) -> CaseReport {
     let started = Instant::now();
-    if keep {
+    if whole_run {
         ctx.kept.forget_for(case);
     }
     let mut steps: Vec<StepReport> = Vec::with_capacity(step_count(ctx, case));
@@ -65,8 +67,31 @@ pub(crate) async fn run_case(
     }
 
     let mut stop: Option<Stop> = None;
+    // Instances made in batches, queued at once so that a case's several land in one call.
+    let mut queued: Vec<(&str, usize, Scope)> = Vec::new();
+    if whole_run {
+        for (name, usage) in &case.fixtures {
+            let def = &ctx.suite.service.fixtures[&usage.fixture];
+            if def.batch.as_ref().is_some_and(|b| b.setup.is_some()) && usage.with.is_empty() {
+                let fscope = fixture_scope(ctx, def, index, name);
+                match ctx.batches.queue_setup(def, &fscope) {
+                    Ok(key) => queued.push((name, key, fscope)),
+                    Err(e) => {
+                        stop = Some(Stop {
+                            outcome: Outcome::Error,
+                            reason: format!("fixture `{name}`: {e}"),
+                            feature: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
     let mut made: Vec<(String, &FixtureDef, Scope)> = Vec::new();
     for (name, usage) in &case.fixtures {
+        if stop.is_some() {
+            break;
+        }
         // After an interrupt no further fixture is made; those already made are torn down.
         if ctx.interrupt.is_set() {
             stop = Some(Stop {
@@ -77,18 +102,33 @@ pub(crate) async fn run_case(
             break;
         }
         let def = &ctx.suite.service.fixtures[&usage.fixture];
-        let mut fscope = Scope::default();
-        fscope.set("run.id", Value::from(ctx.run_id.clone()));
-        fscope.set("run.prefix", Value::from(ctx.run_prefix.clone()));
-        fscope.set(
-            "self.name",
-            Value::from(instance_name(&ctx.run_prefix, index, name)),
-        );
-        for (param, default) in &def.params {
-            if let Some(d) = default {
-                fscope.set(param.clone(), d.clone());
+        if let Some(at) = queued.iter().position(|(n, _, _)| n == name) {
+            let (_, key, fscope) = queued.swap_remove(at);
+            let outcome = ctx.batches.made(ctx, case, def, key, &mut steps).await;
+            record(ctx, LedgerEvent::Made, (index, name), &def.name, &fscope);
+            made.push((name.clone(), def, fscope));
+            if let Made::Failed {
+                reason,
+                feature,
+                skipped,
+            } = outcome
+            {
+                let outcome = if skipped {
+                    Outcome::Skip
+                } else {
+                    Outcome::Error
+                };
+                stop = Some(Stop {
+                    outcome,
+                    reason: format!("fixture `{name}` ({}): {reason}", def.name),
+                    feature,
+                });
+                break;
             }
+            stop = export(name, def, &made.last().expect("just pushed").2, &mut scope);
+            continue;
         }
+        let mut fscope = fixture_scope(ctx, def, index, name);
         for (param, t) in &usage.with {
             match t.render(&scope.lookup()) {
                 Ok(v) => fscope.set(param.clone(), v),
@@ -104,7 +144,7 @@ pub(crate) async fn run_case(
         if stop.is_some() {
             break;
         }
-        if keep && KeptFixtures::applies(case, def) {
+        if whole_run && KeptFixtures::applies(case, def) {
             let params: Vec<(String, Option<Value>)> = def
                 .params
                 .keys()
@@ -187,6 +227,16 @@ pub(crate) async fn run_case(
         steps.push(report);
     }
     for (name, def, mut fscope) in made.into_iter().rev() {
+        if whole_run && def.batch.as_ref().is_some_and(|b| b.teardown.is_some()) {
+            let note = LedgerNote {
+                index,
+                name: name.clone(),
+            };
+            if let Err(e) = ctx.batches.queue_teardown(def, fscope, note) {
+                warnings.push(format!("fixture `{name}`: {e}"));
+            }
+            continue;
+        }
         let mut removed = true;
         for (i, step) in def.teardown.iter().enumerate() {
             let (report, verdict) =
@@ -213,6 +263,35 @@ pub(crate) async fn run_case(
     report.steps = steps;
     report.teardown_warnings = warnings;
     report
+}
+
+/// A fixture instance's own variables before its setup: the run's, its unique name, and its
+/// parameters' defaults.
+fn fixture_scope(ctx: &RunContext, def: &FixtureDef, index: usize, name: &str) -> Scope {
+    let mut fscope = Scope::default();
+    fscope.set("run.id", Value::from(ctx.run_id.clone()));
+    fscope.set("run.prefix", Value::from(ctx.run_prefix.clone()));
+    fscope.set(
+        "self.name",
+        Value::from(instance_name(&ctx.run_prefix, index, name)),
+    );
+    for (param, default) in &def.params {
+        if let Some(d) = default {
+            fscope.set(param.clone(), d.clone());
+        }
+    }
+    fscope
+}
+
+/// Notes in the ledger that a batch removed an instance.
+pub(crate) fn record_removed(ctx: &RunContext, note: &LedgerNote, fixture: &str, scope: &Scope) {
+    record(
+        ctx,
+        LedgerEvent::Removed,
+        (note.index, &note.name),
+        fixture,
+        scope,
+    );
 }
 
 /// Sets the fixture's exports in the case's scope as `${name.export}`.
@@ -496,7 +575,7 @@ fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "(no message)".to_owned())
 }
 
-async fn run_step(
+pub(crate) async fn run_step(
     ctx: &RunContext,
     case: &PlannedCase,
     phase: Phase,

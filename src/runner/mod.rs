@@ -1,6 +1,7 @@
 //! Runs planned cases against a base URL: fixtures, steps, teardown, pacing, retries. Returns
 //! plain result data; it knows nothing about terminals or report formats.
 
+mod batch;
 mod case;
 mod concurrency;
 mod facts;
@@ -109,6 +110,8 @@ pub(crate) struct RunContext {
     pub ledger: Option<ledger::Ledger>,
     /// Requests sent and round trips seen by the current run.
     pub(crate) wire: concurrency::WireStats,
+    /// Fixtures made and removed in batches (`batch:`).
+    pub(crate) batches: batch::Batches,
     /// Fixtures kept for cases that hold their locks shared (`reuse: while_shared`).
     pub(crate) kept: kept::KeptFixtures,
     /// The current run's concurrency, sized once the first round trips are back.
@@ -202,6 +205,7 @@ impl Runner {
                 ledger: None,
                 wire: Default::default(),
                 kept: Default::default(),
+                batches: Default::default(),
                 concurrency: Default::default(),
             }),
         })
@@ -253,10 +257,12 @@ impl Runner {
         let planned = cases.len();
         ctx.wire.reset();
         ctx.kept.clear();
+        ctx.batches.clear();
         let collector = tokio::spawn(run_all(ctx.clone(), cases, observer));
         let finished = collector.await.expect("the case collector does not panic");
         RunReport {
             requests: ctx.wire.requests(),
+            teardown_warnings: ctx.batches.take_warnings(),
             target: ctx.config.target_label.clone(),
             profile: ctx.config.profile.clone(),
             run_id: ctx.run_id.clone(),
@@ -322,6 +328,14 @@ async fn run_all(
                     Err(what) => case::panicked_case(&ctx, case, what),
                 };
                 queue.finish(case);
+                // Removals queued in batches go out beside the cases still running.
+                if ctx.batches.claim_flush() {
+                    let ctx = ctx.clone();
+                    tokio::spawn(async move {
+                        ctx.batches.flush_teardowns(&ctx).await;
+                        ctx.batches.flushed();
+                    });
+                }
                 observer.case_finished(&report);
                 done.push((index, report));
             }
@@ -336,6 +350,8 @@ async fn run_all(
         }
     }
     *ctx.concurrency.lock().expect("concurrency slot") = None;
+    // The last removals: after any background flush still sending (it holds the sender).
+    ctx.batches.flush_teardowns(&ctx).await;
     finished
 }
 

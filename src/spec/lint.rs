@@ -97,6 +97,21 @@ impl<'a> Lint<'a> {
             if fixture.reuse_while_shared {
                 self.reused_fixture(name, fixture);
             }
+            if let Some(batch) = &fixture.batch {
+                for b in batch.setup.iter().chain(&batch.teardown) {
+                    self.step(
+                        &b.step,
+                        &mut scope.clone(),
+                        &format!("fixture `{name}` batch"),
+                    );
+                    for v in b.item.variables() {
+                        if !scope.contains(&v) {
+                            let hint = did_you_mean(&v, scope.iter().map(String::as_str));
+                            self.err(&b.loc, format!("the batch item of fixture `{name}` reads `${{{v}}}`, which nothing defines{hint}"));
+                        }
+                    }
+                }
+            }
         }
         let auth_vars = AUTH_VARIABLES;
         for (param, t) in &service.auth.query {

@@ -218,6 +218,30 @@ pub struct FixtureDef {
     /// Made once and kept for later cases that hold its locks shared (`reuse: while_shared`):
     /// the state it sets stands until a case holds one of its locks exclusively.
     pub reuse_while_shared: bool,
+    /// Many instances made or removed in one call (`batch:`), in a whole run.
+    pub batch: Option<FixtureBatch>,
+    pub loc: Loc,
+}
+
+/// A fixture's batch form: one call makes (or removes) up to `max` instances.
+#[derive(Debug, Clone)]
+pub struct FixtureBatch {
+    pub max: usize,
+    pub setup: Option<BatchStep>,
+    pub teardown: Option<BatchStep>,
+    pub loc: Loc,
+}
+
+/// A step whose body carries one entry per instance.
+#[derive(Debug, Clone)]
+pub struct BatchStep {
+    pub step: Step,
+    /// The body field the list goes in (from a one-segment pointer).
+    pub list_field: String,
+    /// One instance's entry, over the instance's variables.
+    pub item: Template,
+    /// The pointer at which the answer lists failed entries.
+    pub failed: Option<String>,
     pub loc: Loc,
 }
 

@@ -107,6 +107,34 @@ pub struct RawFixtureDef {
     /// `while_shared`: made once and kept for later cases holding its locks shared.
     #[serde(default)]
     pub reuse: Option<S<Reuse>>,
+    /// The same made and removed for many instances in one call, where the API takes lists.
+    #[serde(default)]
+    pub batch: Option<S<RawFixtureBatch>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFixtureBatch {
+    /// Most instances one call takes.
+    pub max: S<u32>,
+    #[serde(default)]
+    pub setup: Option<S<RawBatchStep>>,
+    #[serde(default)]
+    pub teardown: Option<S<RawBatchStep>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBatchStep {
+    /// The call, its body holding everything but the list.
+    pub step: S<RawStep>,
+    /// Where in the body the list goes: a one-segment JSON pointer (`/Accounts`).
+    pub list: S<String>,
+    /// One instance's entry in the list, over the instance's variables.
+    pub item: S<Value>,
+    /// Where the answer lists the entries that failed (setup only).
+    #[serde(default)]
+    pub failed: Option<S<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
