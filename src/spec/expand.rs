@@ -277,3 +277,28 @@ fn with_last_code(steps: &[Step], code: CodeSet) -> Vec<Step> {
     }
     steps
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned(suite: &Suite, id: &str) -> PlannedCase {
+        suite
+            .plan(&suite.service.default_profile)
+            .into_iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("{id} is planned"))
+    }
+
+    #[test]
+    fn a_lock_held_both_ways_is_held_exclusively() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+        let suite = crate::spec::load_suite(&root).expect("the specs load");
+        // Its own `locks: [app_attr_names]` and the attr_names fixture's shared hold.
+        let writer = planned(&suite, "set_attr_name::duplicate_name");
+        assert_eq!(writer.locks, [Lock::exclusive("app_attr_names")]);
+        // Only the fixture's shared hold.
+        let reader = planned(&suite, "get_attr_name::ok");
+        assert_eq!(reader.locks, [Lock::shared("app_attr_names")]);
+    }
+}

@@ -366,11 +366,32 @@ pub struct RawPathCheck {
 }
 
 /// A lock a case or fixture holds: `name` (exclusive) or `{name: NAME, mode: shared}`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum RawLock {
     Exclusive(String),
     Mode(RawLockMode),
+}
+
+/// By hand rather than `untagged`, so a mistake inside the map form is named (an unknown
+/// mode, a missing name) instead of "did not match any variant".
+impl<'de> Deserialize<'de> for RawLock {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct LockVisitor;
+        impl<'de> serde::de::Visitor<'de> for LockVisitor {
+            type Value = RawLock;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a lock name, or {name: NAME, mode: shared|exclusive}")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawLock, E> {
+                Ok(RawLock::Exclusive(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawLock, A::Error> {
+                RawLockMode::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawLock::Mode)
+            }
+        }
+        d.deserialize_any(LockVisitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
