@@ -248,8 +248,9 @@ fn print_outcome(report: &RunReport, known_file: Option<&Path>) {
         print!("{}", imconform::report::drift_lines(drift));
     }
     let totals = report.totals();
-    println!("{}", imconform::report::summary_line(&totals));
+    // Before the totals: CI and scripts read the totals as the closing line.
     println!("{}", imconform::report::requests_line(report));
+    println!("{}", imconform::report::summary_line(&totals));
     if let Some(drift) = &report.drift {
         println!(
             "drift: {} changes in {} cases against {}",
