@@ -355,23 +355,15 @@ async fn run_all(
     finished
 }
 
-/// Which cases start first: the exclusive holders of a lock run one after another, so each
-/// ranks by what its whole line needs (they start early and back to back); any other case
-/// ranks by what it needs alone. Ranked at a nominal round trip of 100 ms.
-fn priorities(shape: &PlanShape, cases: &[PlannedCase]) -> Vec<u64> {
+/// Which cases start first: the longest line each stands in (`PlanShape::line`), then the
+/// longest alone, ranked at a nominal round trip of 100 ms.
+fn priorities(shape: &PlanShape, cases: &[PlannedCase]) -> Vec<(u64, u64)> {
     let nominal = std::time::Duration::from_millis(100);
-    cases
-        .iter()
-        .zip(shape.costs())
-        .map(|(case, cost)| {
-            let line = case
-                .locks
-                .iter()
-                .filter(|l| l.exclusive)
-                .map(|l| shape.exclusive_time(&l.name, nominal))
-                .max()
-                .unwrap_or_default();
-            u64::try_from(line.max(cost.alone(nominal)).as_micros()).unwrap_or(u64::MAX)
+    let micros = |d: std::time::Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+    (0..cases.len())
+        .map(|i| {
+            let line = shape.line(i, &cases[i].locks, nominal);
+            (micros(line), micros(shape.costs()[i].alone(nominal)))
         })
         .collect()
 }

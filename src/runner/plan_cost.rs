@@ -64,6 +64,9 @@ pub struct PlanShape {
     /// Per lock name, the plan indices of its exclusive holders.
     exclusive: Vec<(String, Vec<usize>)>,
     rate_floor: Option<(String, Duration)>,
+    /// Per case, the longest its declared rates hold the whole plan's calls to an endpoint it
+    /// calls: a case on a slow endpoint's line.
+    rate_lines: Vec<Duration>,
 }
 
 impl PlanShape {
@@ -85,25 +88,54 @@ impl PlanShape {
                 }
             }
         }
-        let rate_floor = paced
+        let floors: HashMap<&str, Duration> = paced
             .into_iter()
             .filter_map(|(name, calls)| {
                 let rate = rate_of(suite, name)?;
                 Some((name, spacing(rate) * calls.saturating_sub(1)))
             })
-            .max_by_key(|(name, d)| (*d, std::cmp::Reverse(*name)))
-            .map(|(name, d)| (name.to_owned(), d));
+            .collect();
+        let rate_floor = floors
+            .iter()
+            .max_by_key(|(name, d)| (**d, std::cmp::Reverse(**name)))
+            .map(|(name, d)| ((*name).to_owned(), *d));
+        let rate_lines = cases
+            .iter()
+            .map(|case| {
+                case_steps(suite, case)
+                    .filter_map(|s| floors.get(s.call.as_str()).copied())
+                    .max()
+                    .unwrap_or_default()
+            })
+            .collect();
         PlanShape {
             ids: cases.iter().map(|c| c.id.clone()).collect(),
             costs,
             exclusive,
             rate_floor,
+            rate_lines,
         }
     }
 
     /// Each case's cost, in plan order.
     pub fn costs(&self) -> &[CaseCost] {
         &self.costs
+    }
+
+    /// The longest line case `i` stands in at `round_trip`: itself alone, the exclusive holders
+    /// of a lock it holds exclusively, or the paced calls of an endpoint it calls. A case on a
+    /// long line starts early, so the line is busy from the start of the run.
+    pub fn line(&self, i: usize, locks: &[crate::spec::Lock], round_trip: Duration) -> Duration {
+        let exclusive = locks
+            .iter()
+            .filter(|l| l.exclusive)
+            .map(|l| self.exclusive_time(&l.name, round_trip))
+            .max()
+            .unwrap_or_default();
+        self.costs[i]
+            .alone(round_trip)
+            .max(exclusive)
+            .max(self.rate_lines[i])
     }
 
     /// The time the exclusive holders of `lock` need one after another at `round_trip`.
@@ -314,5 +346,38 @@ mod tests {
         assert_eq!(b2.exclusive.unwrap().1, exclusive.1 * 2);
         assert_eq!(b2.rate_floor, b.rate_floor);
         assert_eq!(b2.requests, b.requests);
+    }
+
+    #[test]
+    fn a_case_on_a_slow_endpoints_line_ranks_by_the_line() {
+        let mut suite = suite();
+        // As if get_attr_name allowed one call a second across the app.
+        suite.endpoints.get_mut("get_attr_name").unwrap().rate_limit = Some(1);
+        let plan = suite.plan("current");
+        let calls = plan
+            .iter()
+            .flat_map(|c| case_steps(&suite, c))
+            .filter(|s| s.call == "get_attr_name" && !s.burst)
+            .count() as u32;
+        assert!(calls >= 5, "get_attr_name calls in the plan: {calls}");
+        let shape = PlanShape::new(&suite, &plan);
+        let rt = Duration::from_millis(100);
+        let at = plan
+            .iter()
+            .position(|c| c.id == "get_attr_name::ok")
+            .unwrap();
+        let line = Duration::from_millis(1250) * (calls - 1);
+        assert_eq!(shape.line(at, &plan[at].locks, rt), line);
+        assert!(shape.costs()[at].alone(rt) < line);
+        assert_eq!(
+            shape.bound(rt).rate_floor,
+            Some(("get_attr_name".to_owned(), line))
+        );
+        // A case that never calls it stays on its own lines.
+        let other = plan
+            .iter()
+            .position(|c| c.id == "create_group::ok")
+            .unwrap();
+        assert!(shape.line(other, &plan[other].locks, rt) < line);
     }
 }

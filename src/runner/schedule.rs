@@ -45,9 +45,9 @@ enum NoCase {
 
 impl CaseQueue {
     /// `priority[i]` ranks case `i`: higher starts first, plan order among equals.
-    pub(crate) fn new(plan: Vec<PlannedCase>, priority: &[u64]) -> Self {
+    pub(crate) fn new<P: Ord + Copy + Default>(plan: Vec<PlannedCase>, priority: &[P]) -> Self {
         let mut waiting: Vec<usize> = (0..plan.len()).collect();
-        waiting.sort_by_key(|&i| std::cmp::Reverse(priority.get(i).copied().unwrap_or(0)));
+        waiting.sort_by_key(|&i| std::cmp::Reverse(priority.get(i).copied().unwrap_or_default()));
         let mut locks: HashMap<String, LockState> = HashMap::new();
         for case in &plan {
             for l in case.locks.iter().filter(|l| l.exclusive) {
@@ -181,7 +181,7 @@ mod tests {
     async fn cases_come_in_plan_order_among_equal_priorities() {
         let q = CaseQueue::new(
             vec![case("a", &[]), case("b", &[x("x")]), case("c", &[])],
-            &[],
+            &[] as &[u64],
         );
         let mut ids = Vec::new();
         while let Some((_, c)) = q.next().await {
@@ -210,7 +210,7 @@ mod tests {
                 case("f1", &[]),
                 case("f2", &[]),
             ],
-            &[],
+            &[] as &[u64],
         ));
         let (_, l1) = q.next().await.unwrap();
         assert_eq!(l1.id, "l1");
@@ -231,7 +231,10 @@ mod tests {
 
     #[tokio::test]
     async fn cases_with_different_locks_run_side_by_side() {
-        let q = CaseQueue::new(vec![case("a", &[x("x")]), case("b", &[x("y")])], &[]);
+        let q = CaseQueue::new(
+            vec![case("a", &[x("x")]), case("b", &[x("y")])],
+            &[] as &[u64],
+        );
         let (_, a) = q.next().await.unwrap();
         let (_, b) = q.next().await.unwrap();
         assert_eq!((a.id.as_str(), b.id.as_str()), ("a", "b"));
@@ -246,7 +249,7 @@ mod tests {
                 case("r2", &[s("names")]),
                 case("r3", &[s("names")]),
             ],
-            &[],
+            &[] as &[u64],
         );
         // All three start without any finishing.
         assert_eq!(ids_taken_while_holding(&q).await, ["r1", "r2", "r3"]);
@@ -256,7 +259,7 @@ mod tests {
     async fn an_exclusive_holder_overlaps_no_shared_one() {
         let q = Arc::new(CaseQueue::new(
             vec![case("w", &[x("names")]), case("r", &[s("names")])],
-            &[],
+            &[] as &[u64],
         ));
         let (_, w) = q.next().await.unwrap();
         assert_eq!(w.id, "w");
