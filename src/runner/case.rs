@@ -19,9 +19,13 @@ use crate::spec::{FixtureDef, PlannedCase, Step};
 /// Longest fixture instance name: account IDs allow 32 bytes, group names 30.
 const MAX_INSTANCE_NAME: usize = 30;
 
-/// Between the sends of a volley of burst steps: enough to keep them arriving in order over
-/// separate connections, little enough that a volley of a dozen fits well inside one second.
-pub(crate) const VOLLEY_GAP: std::time::Duration = std::time::Duration::from_millis(10);
+/// Between the sends of a volley of burst steps: to keep them arriving in order over separate
+/// connections, and little enough that a volley of a dozen fits well inside one second.
+pub(crate) const VOLLEY_GAP: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// A volley that answer by answer would take longer than this is sent at once: half the one
+/// second a rate window spans.
+pub(crate) const VOLLEY_SPAN: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// How a step ended, for deciding the case's outcome.
 pub(crate) enum Verdict {
@@ -388,9 +392,10 @@ fn case_report(ctx: &RunContext, case: &PlannedCase, stop: Option<Stop>) -> Case
 }
 
 /// The case's own steps, in order, until one does not pass. A run of consecutive `burst`
-/// steps is a volley: sent one `VOLLEY_GAP` after another without waiting for the answers (at
-/// a distance, answer-by-answer would spread them over more than the one second a rate
-/// window spans), then judged in order.
+/// steps is a volley: when answer by answer it would spread over more than `VOLLEY_SPAN` (at a
+/// distance, more than the one second a rate window spans), its steps are sent one
+/// `VOLLEY_GAP` after another without waiting for the answers, then judged in order. Closer,
+/// they go answer by answer, which keeps their order at the target certain.
 async fn run_steps(
     ctx: &RunContext,
     case: &PlannedCase,
@@ -406,11 +411,8 @@ async fn run_steps(
                 feature: None,
             });
         }
-        let volley = case.steps[i..]
-            .iter()
-            .take_while(|s| s.burst)
-            .count()
-            .max(1);
+        let burst = case.steps[i..].iter().take_while(|s| s.burst).count();
+        let volley = if sent_at_once(ctx, burst) { burst } else { 1 };
         let steps = &case.steps[i..i + volley];
         let sends = steps.iter().enumerate().map(|(j, step)| {
             let shared: &Scope = scope;
@@ -454,6 +456,16 @@ async fn run_steps(
         i += volley;
     }
     None
+}
+
+/// Whether a volley of `burst` steps goes out at once: when, answer by answer, it would take
+/// longer than `VOLLEY_SPAN` at the round trip seen so far.
+fn sent_at_once(ctx: &RunContext, burst: usize) -> bool {
+    burst > 1
+        && ctx
+            .wire
+            .least_round_trip()
+            .is_some_and(|rt| rt * burst as u32 > VOLLEY_SPAN)
 }
 
 /// Runs `work`, turning a panic into its message. A plain adapter, not an `async fn`: that

@@ -124,6 +124,14 @@ impl WireStats {
         (n == SAMPLES as u64).then(|| Duration::from_micros(least))
     }
 
+    /// The least round trip of the first requests, once one is back.
+    pub(crate) fn least_round_trip(&self) -> Option<Duration> {
+        match self.least_round_trip_us.load(Ordering::Relaxed) {
+            u64::MAX => None,
+            us => Some(Duration::from_micros(us)),
+        }
+    }
+
     pub(crate) fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }

@@ -8,18 +8,19 @@ use std::time::Duration;
 
 use crate::spec::{FixtureDef, PlannedCase, Step, Suite, Template};
 
+use super::case::{VOLLEY_GAP, VOLLEY_SPAN};
 use super::pacing::spacing;
 
 /// One case alone: its chain of dependent requests, and the time its declared rates force.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseCost {
     /// Requests its fixtures, steps and teardown send when nothing fails.
     pub requests: u32,
-    /// Round trips one after another: every request, except that a volley of burst steps is
-    /// sent at once and waits for one round trip.
+    /// Round trips one after another, outside volleys.
     pub round_trips: u32,
-    /// What the volleys add: the gaps between their sends.
-    pub volley_gaps: Duration,
+    /// The sizes of its volleys of burst steps (`case.rs`: sent at once when, answer by
+    /// answer, they would take longer than `VOLLEY_SPAN`).
+    pub volleys: Vec<u32>,
     /// The least time the pacer needs for its calls, whatever the round trip.
     pub paced: Duration,
 }
@@ -27,7 +28,19 @@ pub struct CaseCost {
 impl CaseCost {
     /// How long the case needs alone at `round_trip`.
     pub fn alone(&self, round_trip: Duration) -> Duration {
-        (round_trip * self.round_trips + self.volley_gaps).max(self.paced)
+        let volleys: Duration = self
+            .volleys
+            .iter()
+            .map(|&n| {
+                let one_by_one = round_trip * n;
+                if n > 1 && one_by_one > VOLLEY_SPAN {
+                    round_trip + VOLLEY_GAP * (n - 1)
+                } else {
+                    one_by_one
+                }
+            })
+            .sum();
+        (round_trip * self.round_trips + volleys).max(self.paced)
     }
 }
 
@@ -203,13 +216,13 @@ fn case_steps<'a>(suite: &'a Suite, case: &'a PlannedCase) -> impl Iterator<Item
 pub fn case_cost(suite: &Suite, case: &PlannedCase) -> CaseCost {
     let mut requests = 0u32;
     let mut round_trips = 0u32;
-    let mut volley_gaps = Duration::ZERO;
+    let mut volleys: Vec<u32> = Vec::new();
     let mut in_volley = false;
     for step in &case.steps {
-        if step.burst && in_volley {
-            volley_gaps += super::case::VOLLEY_GAP;
-        } else {
-            round_trips += 1;
+        match (step.burst, in_volley) {
+            (true, true) => *volleys.last_mut().expect("a volley started") += 1,
+            (true, false) => volleys.push(1),
+            (false, _) => round_trips += 1,
         }
         in_volley = step.burst;
     }
@@ -250,7 +263,7 @@ pub fn case_cost(suite: &Suite, case: &PlannedCase) -> CaseCost {
     CaseCost {
         requests,
         round_trips,
-        volley_gaps,
+        volleys,
         paced: endpoint_gaps.chain(bucket_gaps).max().unwrap_or_default(),
     }
 }
@@ -287,13 +300,14 @@ mod tests {
             .expect("the generated write-rate probe");
         let cost = case_cost(&suite, past);
         // A group made and destroyed around one volley of six burst writes: eight requests,
-        // three round trips and five gaps, nothing paced.
-        assert_eq!((cost.requests, cost.round_trips), (8, 3));
+        // nothing paced. At 100 ms the volley goes at once (one round trip, five gaps); at
+        // 50 ms answer by answer (300 ms fits the span).
+        assert_eq!((cost.requests, cost.round_trips), (8, 2));
+        assert_eq!(cost.volleys, [6]);
         assert_eq!(cost.paced, Duration::ZERO);
-        assert_eq!(
-            cost.alone(Duration::from_millis(100)),
-            Duration::from_millis(350)
-        );
+        let ms = Duration::from_millis;
+        assert_eq!(cost.alone(ms(100)), ms(200 + 100 + 5 * 20));
+        assert_eq!(cost.alone(ms(50)), ms(100 + 6 * 50));
         let ok = plan
             .iter()
             .find(|c| c.id == "set_attr_name::ok")
@@ -314,7 +328,7 @@ mod tests {
         }
         // Six writes to one group at 5/s, each gap 1.25 × 200 ms: 1.25 s forced by the pacer.
         let cost = case_cost(&suite, &case);
-        assert_eq!(cost.round_trips, 8);
+        assert_eq!((cost.round_trips, cost.volleys.len()), (8, 0));
         assert_eq!(cost.paced, Duration::from_millis(1250));
         assert_eq!(
             cost.alone(Duration::from_millis(10)),
