@@ -12,20 +12,13 @@ use super::kept::{Kept, KeptFailure, KeptFixtures};
 use super::ledger::{LedgerEntry, LedgerEvent};
 use super::request::{Unsendable, ms_since, send_step};
 use super::scope::Scope;
+use super::volley;
 use crate::check::{CheckContext, Normalizer, check_step, response_code};
 use crate::result::{CaseReport, CheckReport, Outcome, Phase, StepReport};
 use crate::spec::{FixtureDef, PlannedCase, Step};
 
 /// Longest fixture instance name: account IDs allow 32 bytes, group names 30.
 const MAX_INSTANCE_NAME: usize = 30;
-
-/// Between the sends of a volley of burst steps: to keep them arriving in order over separate
-/// connections, and little enough that a volley of a dozen fits well inside one second.
-pub(crate) const VOLLEY_GAP: std::time::Duration = std::time::Duration::from_millis(20);
-
-/// A volley that answer by answer would take longer than this is sent at once: half the one
-/// second a rate window spans.
-pub(crate) const VOLLEY_SPAN: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// How a step ended, for deciding the case's outcome.
 pub(crate) enum Verdict {
@@ -412,19 +405,26 @@ async fn run_steps(
             });
         }
         let burst = case.steps[i..].iter().take_while(|s| s.burst).count();
-        let volley = if sent_at_once(ctx, burst) { burst } else { 1 };
+        let at_once = volley::sent_at_once(burst, ctx.wire.least_round_trip());
+        let volley = if at_once { burst } else { 1 };
         let steps = &case.steps[i..i + volley];
         let sends = steps.iter().enumerate().map(|(j, step)| {
             let shared: &Scope = scope;
             async move {
-                tokio::time::sleep(VOLLEY_GAP * j as u32).await;
+                tokio::time::sleep(volley::VOLLEY_GAP * j as u32).await;
                 let started = Instant::now();
                 let endpoint = &ctx.suite.endpoints[&step.call];
                 (started, send_step(ctx, endpoint, step, shared).await)
             }
         });
-        let sent = futures_util::future::join_all(sends).await;
-        for (j, (step, (started, sent))) in steps.iter().zip(sent).enumerate() {
+        let mut sent: Vec<_> = futures_util::future::join_all(sends)
+            .await
+            .into_iter()
+            .map(Some)
+            .collect();
+        let order = answer_order(ctx, steps, &sent);
+        for (j, step) in steps.iter().enumerate() {
+            let (started, answer) = sent[order[j]].take().expect("each answer judged once");
             let (report, verdict) = judge_step(
                 ctx,
                 case,
@@ -433,7 +433,7 @@ async fn run_steps(
                 step,
                 scope,
                 started,
-                sent,
+                answer,
             );
             let (outcome, reason, feature) = match verdict {
                 Verdict::Passed => {
@@ -458,14 +458,33 @@ async fn run_steps(
     None
 }
 
-/// Whether a volley of `burst` steps goes out at once: when, answer by answer, it would take
-/// longer than `VOLLEY_SPAN` at the round trip seen so far.
-fn sent_at_once(ctx: &RunContext, burst: usize) -> bool {
-    burst > 1
-        && ctx
-            .wire
-            .least_round_trip()
-            .is_some_and(|rt| rt * burst as u32 > VOLLEY_SPAN)
+/// Which answer each step of a volley is judged on (`volley::answer_order`).
+fn answer_order(
+    ctx: &RunContext,
+    steps: &[Step],
+    sent: &[Option<(Instant, Result<super::request::Sent, Unsendable>)>],
+) -> Vec<usize> {
+    if steps.len() < 2 {
+        return (0..steps.len()).collect();
+    }
+    let envelope = &ctx.suite.service.envelope;
+    let calls: Vec<&str> = steps.iter().map(|s| s.call.as_str()).collect();
+    let expected: Vec<Vec<i64>> = steps
+        .iter()
+        .map(|s| match &s.expect.code {
+            Some(codes) => codes.0.clone(),
+            None => vec![envelope.success_code],
+        })
+        .collect();
+    let codes: Vec<Option<i64>> = sent
+        .iter()
+        .map(|s| {
+            let (_, sent) = s.as_ref()?;
+            let json = sent.as_ref().ok()?.response.as_ref().ok()?.json.as_ref()?;
+            response_code(envelope, json)
+        })
+        .collect();
+    volley::answer_order(&calls, &expected, &codes)
 }
 
 /// Runs `work`, turning a panic into its message. A plain adapter, not an `async fn`: that

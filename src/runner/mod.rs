@@ -12,6 +12,7 @@ mod plan_cost;
 mod request;
 mod schedule;
 mod scope;
+mod volley;
 
 use std::collections::HashMap;
 use std::sync::Arc;

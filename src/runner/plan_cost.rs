@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use crate::spec::{FixtureDef, PlannedCase, Step, Suite, Template};
 
-use super::case::{VOLLEY_GAP, VOLLEY_SPAN};
 use super::pacing::spacing;
+use super::volley::{VOLLEY_GAP, VOLLEY_SPAN};
 
 /// One case alone: its chain of dependent requests, and the time its declared rates force.
 #[derive(Debug, Clone, PartialEq, Eq)]
