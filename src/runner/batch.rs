@@ -31,10 +31,12 @@ pub(crate) enum Made {
     },
 }
 
-/// One instance waiting in a lane.
+/// An instance waiting to be removed: its entry in the list, its scope and ledger key.
+type QueuedRemoval = (Value, Scope, LedgerNote);
+
+/// One instance waiting to be made: its entry in the list, and the key its case waits on.
 struct Queued {
     item: Value,
-    /// Its instance scope, for the ledger once removed.
     key: usize,
 }
 
@@ -49,7 +51,8 @@ struct Lane {
 #[derive(Default)]
 pub(crate) struct Batches {
     setups: Mutex<HashMap<String, Lane>>,
-    teardowns: Mutex<HashMap<String, Vec<(Value, Scope, LedgerNote)>>>,
+    /// Per fixture, the instances waiting to be removed.
+    teardowns: Mutex<HashMap<String, Vec<QueuedRemoval>>>,
     /// One setup call on its way at a time: the next fills up meanwhile.
     setup_sender: tokio::sync::Mutex<()>,
     /// One removal call on its way at a time.
@@ -61,7 +64,7 @@ pub(crate) struct Batches {
     warnings: Mutex<Vec<String>>,
 }
 
-/// What the ledger needs to mark an instance removed.
+/// What the ledger needs to mark an instance removed: its case's index and its local name.
 #[derive(Clone)]
 pub(crate) struct LedgerNote {
     pub index: usize,
