@@ -125,6 +125,7 @@ mod tests {
     fn empty() -> RunReport {
         RunReport {
             target: "t".into(),
+            target_name: None,
             profile: "current".into(),
             run_id: "r".into(),
             started_at: "2025-01-01T00:00:00Z".into(),

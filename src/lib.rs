@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod baseline;
 pub mod check;
+pub mod config;
 pub mod coverage;
 pub mod diff;
 pub mod emulator;
@@ -16,6 +17,7 @@ pub mod exit;
 pub mod export;
 pub mod http;
 pub mod known;
+pub mod matrix;
 pub mod pipeline;
 pub mod report;
 pub mod require;

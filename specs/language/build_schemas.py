@@ -93,17 +93,37 @@ defs = {
       "teardown": arr({"$ref": D + "Step"}, "Steps that always run afterwards, after failures too.")},
       ["name", "steps"]),
   "CaseTemplate": obj("The skeleton a generator fills in; its last step carries the verdict.", {
+      "description": s("What the probe does (shown for write-limit entries)."),
       "tags": arr({"type": "string"}, "Tags of the generated cases."),
       "fixtures": strmap({"$ref": D + "FixtureUse"}, "Fixtures by local name."),
       "steps": arr({"$ref": D + "Step"}, "The requests; the generator sets the last step's expected code.", ),
+      "teardown": arr({"$ref": D + "Step"}, "Steps run after each generated case, after failures too (e.g. remove what an accepting target created)."),
       "locks": arr({"$ref": D + "Lock"}, "Locks the generated cases hold.")},
       ["steps"]),
+  "Untriggerable": {"type": "object", "description": "Sides no case can probe, each with the reason: generates no case for them, and coverage shows the reason.",
+      "propertyNames": {"enum": ["at_min", "below_min", "at_max", "past_max"]},
+      "additionalProperties": s("Why no outside request can probe this side.", minLength=1)},
+  "Range": obj("A documented range of integer values (an index, an enum, a u32): the probe runs with ${n} at min and max (accepted) and at min - 1 and max + 1 (`code`).", {
+      "description": s("The range as documented."),
+      "min": {"type": "integer", "description": "The smallest valid value."},
+      "max": {"type": "integer", "description": "The largest valid value."},
+      "code": ref("Codes", "Code(s) answered outside the range."),
+      "profiles": arr({"type": "string"}, "Profiles (doc revisions) that state the range; empty: all."),
+      "untriggerable": {"$ref": D + "Untriggerable"},
+      "probe": ref("CaseTemplate", "Run with ${n}; its last step expects success inside the range and `code` outside.")},
+      ["min", "max", "code"]),
 }
 defs["CaseTemplate"]["properties"]["steps"]["minItems"] = 1
 defs["Case"]["properties"]["steps"]["minItems"] = 1
 
 service_defs = dict(defs)
 service_defs.update({
+  "BatchStep": obj("A step whose body carries one entry per instance.", {
+      "step": {"$ref": D + "Step", "description": "The call; its body holds everything but the list."},
+      "list": s("Where the entries go: a one-segment JSON pointer into the body (`/Accounts`).", pattern="^/[^/]+$"),
+      "item": {"description": "One instance's entry, over its variables (`${self.name}`, parameters)."},
+      "failed": s("Where the answer lists the entries that failed (setup only).")},
+      ["step", "list", "item"]),
   "FixtureDef": obj("A reusable setup/teardown pair that cases name in `fixtures:`.", {
       "description": s("What the fixture provides."),
       "params": strmap(ANY, "Parameter -> default value (null: the parameter is required)."),
@@ -111,7 +131,12 @@ service_defs.update({
       "teardown": arr({"$ref": D + "Step"}, "Steps run after the case, always."),
       "exports": strmap(ANY, "What a case sees as ${local.NAME} (templates over params, captures, ${self.name})."),
       "locks": arr({"$ref": D + "Lock"}, "App-wide state the fixture touches; cases using it hold these locks."),
-      "reuse": {"enum": ["while_shared"], "description": "while_shared: made by the first case holding its (shared) locks and kept for later ones, until a case holds one of them exclusively. Needs a shared lock and no teardown."}},
+      "reuse": {"enum": ["while_shared"], "description": "while_shared: made by the first case holding its (shared) locks and kept for later ones, until a case holds one of them exclusively. Needs a shared lock and no teardown."},
+      "batch": obj("The same made and removed for many instances in one call, where the API takes lists (a whole run only).", {
+          "max": {"type": "integer", "minimum": 1, "description": "Most instances one call takes."},
+          "setup": {"$ref": D + "BatchStep", "description": "Makes the instances (instead of `setup`)."},
+          "teardown": {"$ref": D + "BatchStep", "description": "Removes the instances (instead of `teardown`), after their cases, beside other cases."}},
+          ["max"])},
       ["setup"]),
 })
 service = {
@@ -125,7 +150,15 @@ service = {
         "scheme": s("Auth scheme; only `usersig` is known.", enum=["usersig"]),
         "method": s("HTTP method of every call (default POST).", default="POST"),
         "query": strmap(ANY, "Query parameters in order; values may read ${auth.sdkappid}, ${auth.identifier}, ${auth.usersig}, ${auth.random}."),
-        "secret_params": arr({"type": "string"}, "Query parameters whose values are redacted in every output.")},
+        "secret_params": arr({"type": "string"}, "Query parameters whose values are redacted in every output."),
+        "expiry": obj("When a signature stops being valid (time + expire): generates service::expiry.before (accepted) and service::expiry.after (`code`), both signed issued_secs_ago.", {
+            "description": s("The rule as documented."),
+            "code": ref("Codes", "Code(s) answered for an expired signature."),
+            "before_secs": dict(U64, minimum=1, description="The accepted probe's sig expires this many seconds after it is sent (a margin for the target's clock)."),
+            "after_secs": dict(U64, minimum=1, description="The refused probe's sig expired this many seconds before it is sent; below issued_secs_ago."),
+            "issued_secs_ago": dict(U64, default=600, description="Both sigs are issued this long ago, so a target whose clock runs behind sees no sig from its future."),
+            "probe": ref("CaseTemplate", "The request; its last step is signed either side of the edge.")},
+            ["code", "before_secs", "after_secs"])},
         ["scheme", "query"]),
     "envelope": obj("The response envelope every call returns.", {
         "http_status": dict(U32, maximum=65535, description="HTTP status of every answer."),
@@ -148,6 +181,7 @@ service = {
         "not_enabled_codes": arr({"type": "integer"}, "Codes by which a target says the feature is not enabled (the case is skipped).")},
         ["description", "not_enabled_codes"]), "Optional features that cases `requires:`."),
     "fixtures": strmap({"$ref": D + "FixtureDef"}, "Reusable fixtures by name."),
+    "ranges": strmap({"$ref": D + "Range"}, "Documented ranges every call is subject to (a query parameter's values); generates service::range.NAME.*."),
     "redactions": arr(obj("A run-dependent response value replaced in snapshots.", {
         "path": s("JSON pointer; a `*` segment matches every array index or object key.", pattern="^/"),
         "placeholder": s("Text written instead, e.g. [timestamp].")}, ["path", "placeholder"]), "Values replaced in snapshots."),
@@ -172,8 +206,10 @@ endpoint = {
         "key": s("JSON pointer into the request body whose value keys the bucket, e.g. /GroupId."),
         "per_second": dict(U32, description="Writes allowed per second per key."),
         "code": ref("Codes", "Code(s) answered past the limit."),
-        "probe": ref("CaseTemplate", "Its setup steps run once, then its last step per_second times (all succeed), then per_second + 1 times (the last fails).")},
-        ["bucket", "key", "per_second", "code"]), "Write-rate limits (2 generated cases each with a probe)."),
+        "probe": ref("CaseTemplate", "Its setup steps run once, then its last step per_second times (all succeed), then per_second + 1 times (the last fails)."),
+        "counted": strmap({"$ref": D + "CaseTemplate"}, "Other writes that count toward this bucket (each step one write of an endpoint naming it): the probe's writes and the entry's fill the bucket, and the probe's next write is refused."),
+        "not_counted": strmap({"$ref": D + "CaseTemplate"}, "Calls that must not count (reads, another key): the entry's steps are sent per_second times, then the probe's write per_second times, and all succeed.")},
+        ["bucket", "key", "per_second", "code"]), "Write-rate limits (2 generated cases each with a probe, one per counted and not_counted entry)."),
     "group_types": obj("Which group types the endpoint supports (default profile).", {
         "supported": arr({"type": "string"}, "Supported group types."),
         "unsupported_code": {"type": "integer", "description": "Code answered for an unsupported type; must be among `errors`."},
@@ -184,14 +220,19 @@ endpoint = {
         "group_types": arr({"type": "string"}, "Supported group types under this profile.")}), "Per-profile overrides."),
     "request_schema": ref("SchemaRef", "JSON Schema of the request body."),
     "response_schema": ref("SchemaRef", "JSON Schema of the SUCCESS response (must allow extra fields)."),
-    "limits": strmap(obj("A documented limit; the probe generates cases at max and max + 1.", {
+    "limits": strmap(obj("A documented limit; the probe generates cases at max and max + 1 (and at min and min - 1 when `min` is given).", {
         "description": s("The limit as documented."),
         "max": dict(U64, description="The largest allowed size."),
+        "min": dict(U64, description="The smallest allowed size, where the docs give one (0: empty is allowed); generates the case at it and, above 0, just below it."),
+        "min_code": ref("Codes", "Code(s) answered below min (default: `code`)."),
+        "read_back": arr({"$ref": D + "Step"}, "Steps run after every accepted probe, in its scope: read the value back where the docs say it is stored."),
+        "untriggerable": {"$ref": D + "Untriggerable"},
         "unit": s("bytes (UTF-8) or count.", enum=["bytes", "count"]),
         "code": ref("Codes", "Code(s) answered at max + 1."),
         "encodings": arr(s("ascii or multibyte", enum=["ascii", "multibyte"]), "Fills for byte limits (default [ascii]); not allowed for count limits."),
         "probe": ref("CaseTemplate", "Run with ${n} (size under test) and ${fill}; its last step expects success at max and `code` at max + 1.")},
         ["max", "unit", "code"]), "Documented limits by name."),
+    "ranges": strmap({"$ref": D + "Range"}, "Documented ranges of integer values by name; generates range.NAME.{at_min,below_min,at_max,past_max}."),
     "errors": codemap({"$ref": D + "ErrorDecl"}, "Every documented code of the endpoint, by code."),
     "cases": arr({"$ref": D + "Case"}, "Written cases."),
   }, ["endpoint", "path", "request_schema", "response_schema", "errors"]),

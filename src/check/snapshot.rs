@@ -15,6 +15,9 @@ use crate::spec::Redaction;
 pub struct SnapshotStore {
     pub dir: PathBuf,
     pub update: bool,
+    /// Hold every byte: a difference the docs leave open (drift) fails the check too. For
+    /// snapshots recorded from the very target under test (`--strict-snapshots`).
+    pub strict: bool,
     /// Where `.snap.new` files go (default: beside the snapshots, where `cargo insta review`
     /// finds them). Self-tests point this elsewhere so faulty targets leave nothing behind.
     pub pending_dir: Option<PathBuf>,
@@ -45,6 +48,8 @@ pub enum SnapshotOutcome {
     Differs {
         diff: String,
         pending: PathBuf,
+        /// The recorded snapshot text, to judge the differences by.
+        recorded: Arc<str>,
     },
 }
 
@@ -77,9 +82,16 @@ impl SnapshotStore {
         Self {
             dir,
             update,
+            strict: false,
             pending_dir: None,
             recorded: Arc::default(),
         }
+    }
+
+    /// Holds every byte (`strict`): drift fails too.
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 
     /// The recorded text of a snapshot file, read once per store.
@@ -166,7 +178,11 @@ impl SnapshotStore {
                         &format!("{name}.snap.new (this run)"),
                     )
                     .to_string();
-                Ok(SnapshotOutcome::Differs { diff, pending })
+                Ok(SnapshotOutcome::Differs {
+                    diff,
+                    pending,
+                    recorded: old,
+                })
             }
             None => {
                 write(&pending, &render_file(content, meta))?;
@@ -218,6 +234,9 @@ fn body_of(file: &str) -> &str {
     }
 }
 
+/// What a non-empty info field (ErrorInfo) is replaced with: its wording is never the contract.
+pub const INFO_PLACEHOLDER: &str = "[info]";
+
 /// What goes into a snapshot: the body with keys sorted, volatile values replaced, and the
 /// arrays whose order the docs leave open sorted.
 pub struct Normalizer<'a> {
@@ -244,7 +263,7 @@ impl Normalizer<'_> {
         if let Some(Value::String(info)) = v.get_mut(self.info_field)
             && !info.is_empty()
         {
-            *info = "[info]".to_owned();
+            *info = INFO_PLACEHOLDER.to_owned();
         }
         replace_run_values(&mut v, self.run_values);
         v.sort_all_objects();
@@ -362,7 +381,7 @@ mod tests {
             SnapshotOutcome::Matched
         );
         match reader.compare("a", "{\n  \"k\": 2\n}", &meta).unwrap() {
-            SnapshotOutcome::Differs { diff, pending } => {
+            SnapshotOutcome::Differs { diff, pending, .. } => {
                 assert!(
                     diff.contains("-  \"k\": 1") && diff.contains("+  \"k\": 2"),
                     "{diff}"

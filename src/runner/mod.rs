@@ -265,6 +265,7 @@ impl Runner {
             requests: ctx.wire.requests(),
             teardown_warnings: ctx.batches.take_warnings(),
             target: ctx.config.target_label.clone(),
+            target_name: None,
             profile: ctx.config.profile.clone(),
             run_id: ctx.run_id.clone(),
             started_at,
