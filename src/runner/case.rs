@@ -202,6 +202,15 @@ pub(crate) async fn run_case(
         }
     }
 
+    // Instances queued for a batch that the case stopped before reaching are made all the
+    // same (by this case or another's call): wait for them, so they are torn down.
+    for (name, key, fscope) in queued {
+        let def = &ctx.suite.service.fixtures[&case.fixtures[name].fixture];
+        let _ = ctx.batches.made(ctx, case, def, key, &mut steps).await;
+        record(ctx, LedgerEvent::Made, (index, name), &def.name, &fscope);
+        made.push((name.to_owned(), def, fscope));
+    }
+
     if stop.is_none() {
         // A panic in a check must not skip teardown: it ends the case as an error instead.
         match guarded(run_steps(ctx, case, &mut scope, &mut steps)).await {

@@ -247,7 +247,9 @@ impl Runner {
         case::run_case(&self.ctx, &case, index, false).await
     }
 
-    /// Runs cases concurrently (`jobs` at a time, cases sharing a lock one at a time).
+    /// Runs cases concurrently: `jobs` at a time, or as many as the round trip and the plan
+    /// call for; the costliest first; locks held as declared; fixtures batched and kept where
+    /// the service file says so. Returns when the last batched removal is back.
     pub async fn run(&self, cases: Vec<PlannedCase>, observer: Arc<dyn RunObserver>) -> RunReport {
         let ctx = &self.ctx;
         let started = Instant::now();
