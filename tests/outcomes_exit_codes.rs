@@ -274,7 +274,12 @@ fn an_unreachable_target_is_a_harness_error_exit_3() {
     assert_exit(&o, 3);
     let out = stdout(&o);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 3, "{out}");
+    // Two error lines, the requests line, the totals.
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(
+        lines[2].ends_with(" s") && lines[2].contains(" requests in "),
+        "{out}"
+    );
     assert!(
         lines[..2]
             .iter()

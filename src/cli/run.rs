@@ -52,9 +52,9 @@ pub struct RunArgs {
     /// List the selected cases and exit.
     #[arg(long)]
     list: bool,
-    /// Cases run at once.
-    #[arg(long, default_value_t = 8)]
-    jobs: usize,
+    /// Cases run at once (default: sized from the target's round trip and the declared rates).
+    #[arg(long)]
+    jobs: Option<usize>,
     /// Per-request timeout, in seconds.
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
@@ -94,6 +94,9 @@ pub struct RunArgs {
     /// IDs, optional and extra fields, the other code of documented pairs; docs/emulator.md).
     #[arg(long)]
     details_differ: bool,
+    /// Embedded emulator only: answer every request MS milliseconds later (a distant target).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency: u64,
     /// Record fixtures made on a --target here, for `imconform cleanup`.
     #[arg(
         long,
@@ -143,6 +146,7 @@ impl RunArgs {
                 no_community: self.emulator_no_community,
                 no_push: self.emulator_no_push,
                 no_push_clock: self.emulator_no_push_clock,
+                latency: Duration::from_millis(self.latency),
             },
             app: self.app.identity(&self.signer),
             execution: Execution {
@@ -395,6 +399,8 @@ fn print_outcome(report: &RunReport, known_file: Option<&Path>) {
         print!("{}", imconform::report::drift_lines(drift));
     }
     let totals = report.totals();
+    // Before the totals: CI and scripts read the totals as the closing line.
+    println!("{}", imconform::report::requests_line(report));
     println!("{}", imconform::report::summary_line(&totals));
     if let Some(drift) = &report.drift {
         println!(

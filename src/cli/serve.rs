@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// revoke a second, 90051).
     #[arg(long)]
     no_push_clock: bool,
+    /// Answer every request this many milliseconds later, as a distant target would (the
+    /// round trip: half before the request is handled, half after).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency: u64,
 }
 
 pub fn execute(args: ServeArgs) -> u8 {
@@ -100,6 +104,7 @@ pub fn execute(args: ServeArgs) -> u8 {
         } else {
             PUSH_INTERVAL
         },
+        latency: std::time::Duration::from_millis(args.latency),
         ..EmulatorConfig::default()
     };
     config.features.community_groups = !args.no_community;

@@ -157,6 +157,8 @@ fn from_entry(
                 no_community: e.no_community,
                 no_push: e.no_push,
                 no_push_clock: e.no_push_clock,
+                // `--latency` places every emulator target at that distance.
+                latency: base.emulator.latency,
             };
         }
     }

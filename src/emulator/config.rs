@@ -41,6 +41,9 @@ pub struct EmulatorConfig {
     /// The documented 1 s between pushes (90024) and between revokes (90051); zero switches
     /// both rules off (the emulator's own tests, which must not wait on the clock).
     pub push_interval: Duration,
+    /// A round trip to a distant target: half of it passes before a request is handled (its
+    /// way there, so rate windows see it arrive later), half before the answer leaves.
+    pub latency: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -57,6 +60,7 @@ impl Default for EmulatorConfig {
             write_rate_limit: true,
             push_quota: DEFAULT_PUSH_QUOTA,
             push_interval: PUSH_INTERVAL,
+            latency: Duration::ZERO,
         }
     }
 }

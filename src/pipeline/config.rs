@@ -50,6 +50,8 @@ pub struct EmulatorOptions {
     /// endpoints declared at one call a second are then paced like the rest, and the cases
     /// that probe those rules are left out. For runs that check everything else (selftest).
     pub no_push_clock: bool,
+    /// Answer every request this much later, as a distant target would.
+    pub latency: Duration,
 }
 
 /// The app and who requests are signed for.
@@ -78,8 +80,8 @@ pub enum KeySource {
 /// How the runner goes about the cases.
 #[derive(Debug, Clone)]
 pub struct Execution {
-    /// Cases run at once.
-    pub jobs: usize,
+    /// Cases run at once (None: sized from the target's round trip and the declared rates).
+    pub jobs: Option<usize>,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Extra attempts after a transport error or a documented retryable code.
@@ -156,7 +158,7 @@ impl Default for AppIdentity {
 impl Default for Execution {
     fn default() -> Self {
         Self {
-            jobs: 8,
+            jobs: None,
             timeout: Duration::from_secs(10),
             retries: 2,
             pacing: true,
