@@ -365,7 +365,13 @@ mod tests {
     #[test]
     fn a_case_on_a_slow_endpoints_line_ranks_by_the_line() {
         let mut suite = suite();
-        // As if get_attr_name allowed one call a second across the app.
+        // As if get_attr_name allowed one call a second across the app, and were the only
+        // endpoint that slow (push and revoke are, and their line is longer).
+        for endpoint in suite.endpoints.values_mut() {
+            if endpoint.rate_limit.is_some_and(|r| r <= 1) {
+                endpoint.rate_limit = None;
+            }
+        }
         suite.endpoints.get_mut("get_attr_name").unwrap().rate_limit = Some(1);
         let plan = suite.plan("current");
         let calls = plan
