@@ -51,6 +51,7 @@ mod tests {
         let mut report = RunReport {
             target: "t".into(),
             profile: "current".into(),
+            contract: None,
             run_id: "r".into(),
             started_at: String::new(),
             duration_ms: 0,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::signer::Credentials;
 use crate::auth::usersig::SecretKey;
 use crate::check::SnapshotStore;
+use crate::contract::ContractSource;
 use crate::emulator::{
     DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault, all_faults,
 };
@@ -22,7 +23,8 @@ use crate::target::{ActiveTarget, TargetError, TargetSpec};
 
 #[derive(Debug, Clone)]
 pub struct SelftestConfig {
-    pub snapshots: PathBuf,
+    /// The recorded snapshots (a directory, or the ones built into the binary).
+    pub snapshots: ContractSource,
     /// Where snapshot mismatches of faulty runs are left (never the snapshot folder).
     pub scratch: PathBuf,
     /// Runs at once.
@@ -199,12 +201,13 @@ async fn run_mode(
         }
     };
     let target = ActiveTarget::start(&TargetSpec::Embedded(emulator)).await?;
-    let mut snapshots = SnapshotStore::for_profile(
+    let mut snapshots = SnapshotStore::from_source(
         &config.snapshots,
         &job.profile,
         &suite.service.default_profile,
         false,
-    );
+    )
+    .expect("a store that only reads is always set up");
     snapshots.pending_dir = Some(config.scratch.join(format!("{}-{label}", job.profile)));
     let run_config = RunConfig {
         base_url: target.base_url.clone(),

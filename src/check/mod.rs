@@ -2,14 +2,16 @@
 //! snapshot. Each check yields a `CheckReport`; all are run, so a report shows every problem.
 
 mod matchers;
+mod recorded;
 pub mod schema;
 pub mod snapshot;
 
 use serde_json::Value;
 
 pub use matchers::{contains, short};
+pub use recorded::unrecorded_snapshots;
 pub use schema::{SchemaError, SchemaSet};
-pub use snapshot::{Normalizer, SnapshotMeta, SnapshotOutcome, SnapshotStore};
+pub use snapshot::{Normalizer, SnapshotMeta, SnapshotOutcome, SnapshotSetupError, SnapshotStore};
 
 use crate::result::{CheckReport, ResponseRecord};
 use crate::spec::{Envelope, Redaction, Step};
@@ -140,19 +142,25 @@ pub fn check_step(
         };
         let name = format!("snapshot {}", snap.name);
         match ctx.snapshots.compare(&snap.name, &content, &meta) {
-            Ok(SnapshotOutcome::Matched | SnapshotOutcome::Written) => out.push(CheckReport::pass(name)),
+            Ok(SnapshotOutcome::Matched | SnapshotOutcome::Written) => {
+                out.push(CheckReport::pass(name))
+            }
             Ok(SnapshotOutcome::Missing { pending }) => out.push(CheckReport::fail(
                 name,
                 format!(
-                    "no recorded snapshot; this run's is in {} (accept with `cargo insta review` or rerun with --update-snapshots)",
-                    pending.display()
+                    "no recorded snapshot; this run's is in {} ({})",
+                    pending.display(),
+                    ctx.snapshots.accept_hint()
                 ),
             )),
             Ok(SnapshotOutcome::Differs { diff, pending }) => {
                 out.push(
                     CheckReport::fail(
                         name,
-                        format!("response differs from the recorded snapshot (this run's is in {})", pending.display()),
+                        format!(
+                            "response differs from the recorded snapshot (this run's is in {})",
+                            pending.display()
+                        ),
                     )
                     .with_diff(diff),
                 );

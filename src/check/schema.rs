@@ -1,13 +1,16 @@
 //! JSON Schema validation: every schema the suite uses is compiled once per run, against a
-//! registry preloaded with the files under specs/schemas (so nothing is fetched).
+//! registry preloaded with the files under specs/schemas. A `$ref` to any other file is read
+//! through the suite's contract source (a directory or the copy built into the binary), never
+//! fetched and never read from the disk behind the source's back.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use jsonschema::{Registry, Validator};
+use jsonschema::{Registry, Retrieve, Uri, Validator};
 use serde_json::Value;
 
-use crate::spec::{Loc, SchemaRef, Suite};
+use crate::contract::ContractSource;
+use crate::spec::{Loc, SchemaRef, Suite, file_uri};
 
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{loc}: schema does not compile: {message}")]
@@ -25,7 +28,8 @@ pub struct SchemaSet {
 
 impl SchemaSet {
     pub fn compile(suite: &Suite) -> Result<SchemaSet, Vec<SchemaError>> {
-        let mut builder = Registry::new();
+        let retriever = || ContractRetriever::new(&suite.source);
+        let mut builder = Registry::new().retriever(retriever());
         for (uri, doc) in &suite.schema_documents {
             builder = match builder.add(uri, doc.clone()) {
                 Ok(b) => b,
@@ -47,6 +51,7 @@ impl SchemaSet {
         let mut compile = |schema: &SchemaRef| -> Option<Arc<Validator>> {
             match jsonschema::draft202012::options()
                 .with_registry(&registry)
+                .with_retriever(retriever())
                 .with_base_uri(schema.base_uri.clone())
                 .build(&schema.schema)
             {
@@ -97,6 +102,40 @@ impl SchemaSet {
             .get(endpoint)
             .map(|v| violations(v, body))
             .unwrap_or_default()
+    }
+}
+
+/// Serves `file://` URIs of the contract's files from its source.
+struct ContractRetriever {
+    source: ContractSource,
+    /// `file:///…/specs/`: what every URI of a contract file starts with.
+    root: String,
+}
+
+impl ContractRetriever {
+    fn new(source: &ContractSource) -> Self {
+        Self {
+            source: source.clone(),
+            root: format!("{}/", file_uri(&source.uri_root())),
+        }
+    }
+}
+
+impl Retrieve for ContractRetriever {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let rel = uri
+            .as_str()
+            .strip_prefix(&self.root)
+            .ok_or_else(|| format!("{uri} is not a file of the contract ({})", self.source))?;
+        let rel = std::path::Path::new(rel);
+        let bytes = self
+            .source
+            .read(rel)
+            .map_err(|e| format!("{}: {e}", self.source.shown_path(rel).display()))?;
+        Ok(serde_json::from_slice(&bytes)?)
     }
 }
 

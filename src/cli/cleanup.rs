@@ -7,11 +7,12 @@ use std::sync::Arc;
 use clap::Args;
 use imconform::auth::signer::Credentials;
 use imconform::check::SnapshotStore;
+use imconform::contract::{ContractSource, Part};
 use imconform::emulator::DEFAULT_SDKAPPID;
 use imconform::http::HttpSettings;
 use imconform::runner::ledger::{self, Ledger};
 use imconform::runner::{Interrupt, RunConfig, Runner};
-use imconform::spec::load_suite;
+use imconform::spec::load_contract;
 
 use super::common::{AppArgs, SignerArgs, eprint_error, runtime};
 use super::exit;
@@ -25,7 +26,13 @@ pub struct CleanupArgs {
     app: AppArgs,
     #[command(flatten)]
     signer: SignerArgs,
-    #[arg(long, default_value = "specs")]
+    /// The spec directory (default: the contract built into imconform).
+    #[arg(
+        long,
+        env = "IMCONFORM_SPECS",
+        default_value = imconform::contract::EMBEDDED,
+        value_name = "DIR"
+    )]
     specs: PathBuf,
     #[arg(
         long,
@@ -39,7 +46,7 @@ pub struct CleanupArgs {
 }
 
 pub fn execute(args: CleanupArgs) -> u8 {
-    let suite = match load_suite(&args.specs) {
+    let suite = match load_contract(&ContractSource::from_arg(Part::Specs, &args.specs)) {
         Ok(s) => Arc::new(s),
         Err(e) => {
             eprintln!("{e}");

@@ -1,10 +1,12 @@
-//! `imconform export`: the contract as an OpenAPI 3.1 document or a Hurl file.
+//! `imconform export`: the contract as an OpenAPI 3.1 document or a Hurl file, or the
+//! built-in contract itself written out as files.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+use imconform::contract::{ContractSource, Part, WriteError, write_embedded};
 use imconform::export::{HurlOptions, OpenApiOptions, hurl, openapi};
-use imconform::spec::{Suite, load_suite};
+use imconform::spec::{Suite, load_contract};
 
 use super::common::eprint_error;
 use super::exit;
@@ -21,12 +23,29 @@ enum Format {
     Openapi(OpenApiArgs),
     /// A .hurl file of the selected cases (fixture setup, steps, teardown).
     Hurl(HurlArgs),
+    /// The contract built into imconform, as files: DIR/specs and DIR/snapshots, to edit or
+    /// extend (`run --specs DIR/specs --snapshots DIR/snapshots`, `lint DIR`).
+    Contract(ContractArgs),
+}
+
+#[derive(Args, Debug)]
+struct ContractArgs {
+    /// The directory to write specs/ and snapshots/ into (made if missing).
+    dir: PathBuf,
+    /// Write over the files of an earlier export (other files are left alone).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Debug)]
 struct Common {
-    /// The spec directory.
-    #[arg(long, default_value = "specs")]
+    /// The spec directory (default: the contract built into imconform).
+    #[arg(
+        long,
+        env = "IMCONFORM_SPECS",
+        default_value = imconform::contract::EMBEDDED,
+        value_name = "DIR"
+    )]
     specs: PathBuf,
     /// The doc revision (default: the service file's newest).
     #[arg(long)]
@@ -67,14 +86,16 @@ pub fn execute(args: ExportArgs) -> u8 {
     match args.format {
         Format::Openapi(a) => export_openapi(a),
         Format::Hurl(a) => export_hurl(a),
+        Format::Contract(a) => export_contract(a),
     }
 }
 
 fn load(common: &Common) -> Result<(Suite, String), u8> {
-    let suite = load_suite(&common.specs).map_err(|e| {
-        eprintln!("{e}");
-        exit::BAD_SPEC
-    })?;
+    let suite =
+        load_contract(&ContractSource::from_arg(Part::Specs, &common.specs)).map_err(|e| {
+            eprintln!("{e}");
+            exit::BAD_SPEC
+        })?;
     let profile = common
         .profile
         .clone()
@@ -162,4 +183,28 @@ fn export_hurl(args: HurlArgs) -> u8 {
         }
     }
     write(args.common.output.as_deref(), &export.text)
+}
+
+fn export_contract(args: ContractArgs) -> u8 {
+    match write_embedded(&args.dir, args.force) {
+        Ok(written) => {
+            println!(
+                "wrote the contract of imconform {}: {} spec files to {}, {} snapshots to {}",
+                imconform::contract::VERSION,
+                written.spec_files,
+                written.specs_dir.display(),
+                written.snapshot_files,
+                written.snapshots_dir.display()
+            );
+            exit::OK
+        }
+        Err(e @ WriteError::Exists(_)) => {
+            eprint_error(e);
+            exit::USAGE
+        }
+        Err(e) => {
+            eprint_error(e);
+            exit::HARNESS_ERROR
+        }
+    }
 }

@@ -8,6 +8,7 @@ use clap::Args;
 use imconform::auth::signer::Credentials;
 use imconform::auth::usersig::SecretKey;
 use imconform::check::SnapshotStore;
+use imconform::contract::{ContractSource, Part};
 use imconform::emulator::{DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault};
 use imconform::http::HttpSettings;
 use imconform::known::{KnownList, apply_known, classify_case, load_known};
@@ -15,7 +16,7 @@ use imconform::require::apply_required;
 use imconform::result::{CaseReport, Outcome, RunReport};
 use imconform::runner::ledger::Ledger;
 use imconform::runner::{Interrupt, RunConfig, RunObserver, Runner, exclude, select};
-use imconform::spec::load_suite;
+use imconform::spec::load_contract;
 use imconform::target::{ActiveTarget, TargetSpec};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -32,8 +33,13 @@ pub struct RunArgs {
     app: AppArgs,
     #[command(flatten)]
     signer: SignerArgs,
-    /// The spec directory.
-    #[arg(long, default_value = "specs")]
+    /// The spec directory (default: the contract built into imconform).
+    #[arg(
+        long,
+        env = "IMCONFORM_SPECS",
+        default_value = imconform::contract::EMBEDDED,
+        value_name = "DIR"
+    )]
     specs: PathBuf,
     /// The doc revision to check against (default: the service file's newest).
     #[arg(long)]
@@ -59,12 +65,21 @@ pub struct RunArgs {
     /// Do not pace requests under the declared call rates (for targets without limits).
     #[arg(long)]
     no_pacing: bool,
-    /// Record snapshots instead of comparing them.
+    /// Record snapshots instead of comparing them (into a local --snapshots DIR).
     #[arg(long)]
     update_snapshots: bool,
-    /// Where snapshots live.
-    #[arg(long, default_value = "snapshots")]
+    /// Where recorded snapshots live (default: the ones built into imconform).
+    #[arg(
+        long,
+        env = "IMCONFORM_SNAPSHOTS",
+        default_value = imconform::contract::EMBEDDED,
+        value_name = "DIR"
+    )]
     snapshots: PathBuf,
+    /// Where the `.snap.new` files of mismatches go (default: beside a --snapshots DIR; for the
+    /// built-in snapshots, imconform-new-snapshots/ in the working directory).
+    #[arg(long, env = "IMCONFORM_NEW_SNAPSHOTS", value_name = "DIR")]
+    new_snapshots: Option<PathBuf>,
     /// Write a report: junit=PATH, json=PATH, markdown=PATH or html=PATH (repeatable).
     #[arg(long, value_name = "FORMAT=PATH")]
     report: Vec<String>,
@@ -147,7 +162,7 @@ pub fn execute(args: RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let suite = match load_suite(&args.specs) {
+    let suite = match load_contract(&ContractSource::from_arg(Part::Specs, &args.specs)) {
         Ok(s) => Arc::new(s),
         Err(e) => {
             eprintln!("{e}");
@@ -186,6 +201,18 @@ pub fn execute(args: RunArgs) -> u8 {
                 return exit::BAD_SPEC;
             }
         },
+    };
+    let snapshots = match SnapshotStore::from_source(
+        &ContractSource::from_arg(Part::Snapshots, &args.snapshots),
+        &profile,
+        &default_profile,
+        args.update_snapshots,
+    ) {
+        Ok(store) => store.with_new_snapshots_dir(args.new_snapshots.clone()),
+        Err(e) => {
+            eprint_error(e);
+            return exit::USAGE;
+        }
     };
     let code_field = suite.service.envelope.code_field.clone();
     let cases = exclude(select(suite.plan(&profile), &args.filter), &args.exclude);
@@ -284,12 +311,7 @@ pub fn execute(args: RunArgs) -> u8 {
             },
             retries: args.retries,
             pacing: !args.no_pacing,
-            snapshots: SnapshotStore::for_profile(
-                &args.snapshots,
-                &profile,
-                &default_profile,
-                args.update_snapshots,
-            ),
+            snapshots,
             run_id: None,
         };
         let interrupt = Interrupt::default();
@@ -411,6 +433,10 @@ fn finish(
     }
     if let Some(drift) = &report.drift {
         print!("{}", imconform::report::drift_lines(drift));
+    }
+    // Which contract ran, just above the closing summary (which stays the last line).
+    if let Some(contract) = &report.contract {
+        println!("contract: {}", contract.label());
     }
     let totals = report.totals();
     println!("{}", imconform::report::summary_line(&totals));

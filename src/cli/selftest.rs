@@ -4,19 +4,30 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
+use imconform::contract::{ContractSource, Part};
 use imconform::selftest::{SelftestConfig, render_text, selftest};
-use imconform::spec::load_suite;
+use imconform::spec::load_contract;
 
 use super::common::{eprint_error, runtime};
 use super::exit;
 
 #[derive(Args, Debug)]
 pub struct SelftestArgs {
-    /// The spec directory.
-    #[arg(long, default_value = "specs")]
+    /// The spec directory (default: the contract built into imconform).
+    #[arg(
+        long,
+        env = "IMCONFORM_SPECS",
+        default_value = imconform::contract::EMBEDDED,
+        value_name = "DIR"
+    )]
     specs: PathBuf,
-    /// Where snapshots live.
-    #[arg(long, default_value = "snapshots")]
+    /// Where recorded snapshots live (default: the ones built into imconform).
+    #[arg(
+        long,
+        env = "IMCONFORM_SNAPSHOTS",
+        default_value = imconform::contract::EMBEDDED,
+        value_name = "DIR"
+    )]
     snapshots: PathBuf,
     /// Write the matrix as JSON here.
     #[arg(long)]
@@ -27,7 +38,7 @@ pub struct SelftestArgs {
 }
 
 pub fn execute(args: SelftestArgs) -> u8 {
-    let suite = match load_suite(&args.specs) {
+    let suite = match load_contract(&ContractSource::from_arg(Part::Specs, &args.specs)) {
         Ok(s) => Arc::new(s),
         Err(e) => {
             eprintln!("{e}");
@@ -36,7 +47,7 @@ pub fn execute(args: SelftestArgs) -> u8 {
     };
     let scratch = std::env::temp_dir().join(format!("imconform-selftest-{}", std::process::id()));
     let config = SelftestConfig {
-        snapshots: args.snapshots.clone(),
+        snapshots: ContractSource::from_arg(Part::Snapshots, &args.snapshots),
         scratch: scratch.clone(),
         parallel: args.parallel,
         jobs: 8,
