@@ -171,3 +171,57 @@ fn shorten(s: &str) -> String {
     }
     format!("{}…", &s[..end])
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::contract::Part;
+
+    fn build(
+        source: &ContractSource,
+        base: &std::path::Path,
+        schema: &Value,
+    ) -> Result<Validator, String> {
+        jsonschema::draft202012::options()
+            .with_retriever(ContractRetriever::new(source))
+            .with_base_uri(file_uri(base))
+            .build(schema)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_ref_is_read_through_the_contract_source_and_never_outside_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("specs");
+        std::fs::create_dir_all(root.join("shared")).unwrap();
+        std::fs::write(
+            root.join("shared/count.json"),
+            r#"{"type": "integer", "minimum": 1}"#,
+        )
+        .unwrap();
+        std::fs::write(tmp.path().join("outside.json"), r#"{"type": "string"}"#).unwrap();
+        let local = ContractSource::dir(Part::Specs, &root);
+        let base = root.join("schemas/x.json");
+
+        let count = build(&local, &base, &json!({"$ref": "../shared/count.json"})).unwrap();
+        assert!(count.is_valid(&json!(2)) && !count.is_valid(&json!(0)));
+        // The file exists, but it is not part of the contract.
+        let err = build(&local, &base, &json!({"$ref": "../../outside.json"})).unwrap_err();
+        assert!(err.contains("is not a file of the contract"), "{err}");
+
+        // The built-in copy answers under its own root, from any working directory.
+        let built_in = ContractSource::embedded(Part::Specs);
+        let base = built_in.uri_root().join("schemas/x.json");
+        let group_id = build(
+            &built_in,
+            &base,
+            &json!({"$ref": "defs.json#/$defs/GroupId"}),
+        )
+        .unwrap();
+        assert!(group_id.is_valid(&json!("@TGS#1")) && !group_id.is_valid(&json!(1)));
+        let err = build(&built_in, &base, &json!({"$ref": "missing.json"})).unwrap_err();
+        assert!(err.contains("specs/schemas/missing.json"), "{err}");
+    }
+}

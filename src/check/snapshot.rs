@@ -409,6 +409,53 @@ mod tests {
     }
 
     #[test]
+    fn the_built_in_snapshots_are_read_but_never_written() {
+        let built_in = ContractSource::embedded(Part::Snapshots);
+        assert_eq!(
+            SnapshotStore::from_source(&built_in, "current", "current", true).unwrap_err(),
+            SnapshotSetupError::UpdateNeedsDirectory
+        );
+        let meta = SnapshotMeta {
+            source: "specs/x.yaml",
+            expression: "x::y step 1",
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let store = SnapshotStore::from_source(&built_in, "push-legacy", "current", false)
+            .unwrap()
+            .with_new_snapshots_dir(Some(dir.path().to_path_buf()));
+        let recorded = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("snapshots/push-legacy/get_group_attr.two_keys.snap"),
+        )
+        .unwrap();
+        let body = body_of(&recorded);
+        assert_eq!(
+            store
+                .compare("get_group_attr.two_keys", body, &meta)
+                .unwrap(),
+            SnapshotOutcome::Matched
+        );
+        match store
+            .compare("get_group_attr.two_keys", "{}", &meta)
+            .unwrap()
+        {
+            SnapshotOutcome::Differs { pending, .. } => assert_eq!(
+                pending,
+                dir.path()
+                    .join("push-legacy/get_group_attr.two_keys.snap.new")
+            ),
+            other => panic!("expected a difference, got {other:?}"),
+        }
+        // Unnamed, they go under the working directory.
+        let store = SnapshotStore::from_source(&built_in, "current", "current", false).unwrap();
+        assert_eq!(
+            store.pending_root(),
+            std::path::Path::new(NEW_SNAPSHOTS_DIR)
+        );
+        assert!(store.accept_hint().contains("export contract"));
+    }
+
+    #[test]
     fn mismatch_leaves_a_pending_file_and_a_diff() {
         let dir = std::env::temp_dir().join(format!("imconform-snap-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);

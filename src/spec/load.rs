@@ -1119,6 +1119,27 @@ mod tests {
     }
 
     #[test]
+    fn problems_in_the_built_in_contract_say_so() {
+        let inner = LoadError::Invalid(vec![SpecError {
+            loc: Loc {
+                file: SpecFile::new("specs/endpoints/x.yaml"),
+                line: 12,
+                column: 3,
+            },
+            message: "bad".into(),
+        }]);
+        let e = LoadError::Embedded(Box::new(inner));
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "specs/endpoints/x.yaml:12:3: bad\n(in the contract built into imconform {}: `imconform export contract DIR` writes these files out)",
+                crate::contract::VERSION
+            )
+        );
+        assert_eq!(e.spec_errors().len(), 1);
+    }
+
+    #[test]
     fn strip_position_drops_the_trailing_location() {
         assert_eq!(
             strip_position("invalid u32 at line 3, column 4"),
