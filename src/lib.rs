@@ -4,6 +4,8 @@
 //! `spec` (load, resolve, validate) → `runner` (plan, fixtures, pacing,
 //! requests through `http` with `auth` signing) → `check` → plain `result` data → `report`.
 //! `emulator` is a reference target; it depends on `auth` and never on the runner.
+//! `pipeline` is one whole run (plan → results → verdicts → report data), shared by the CLI,
+//! the `cargo test` harness and selftest.
 
 pub mod auth;
 pub mod baseline;
@@ -12,9 +14,11 @@ pub mod contract;
 pub mod coverage;
 pub mod diff;
 pub mod emulator;
+pub mod exit;
 pub mod export;
 pub mod http;
 pub mod known;
+pub mod pipeline;
 pub mod report;
 pub mod require;
 pub mod result;

@@ -8,18 +8,14 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::signer::Credentials;
-use crate::auth::usersig::SecretKey;
-use crate::check::SnapshotStore;
 use crate::contract::ContractSource;
-use crate::emulator::{
-    DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault, all_faults,
+use crate::emulator::{Fault, all_faults};
+use crate::pipeline::{
+    EmulatorOptions, Execution, PipelineConfig, PipelineError, SnapshotOptions, Unwatched, plan,
 };
-use crate::http::HttpSettings;
 use crate::result::{Outcome, RunReport};
-use crate::runner::{Interrupt, Quiet, RunConfig, RunError, Runner};
+use crate::runner::Interrupt;
 use crate::spec::Suite;
-use crate::target::{ActiveTarget, TargetError, TargetSpec};
 
 #[derive(Debug, Clone)]
 pub struct SelftestConfig {
@@ -73,14 +69,6 @@ impl SelftestReport {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SelftestError {
-    #[error(transparent)]
-    Target(#[from] TargetError),
-    #[error(transparent)]
-    Run(#[from] RunError),
-}
-
 enum Mode {
     Clean,
     DetailsDiffer,
@@ -95,7 +83,7 @@ struct Job {
 pub async fn selftest(
     suite: Arc<Suite>,
     config: &SelftestConfig,
-) -> Result<SelftestReport, SelftestError> {
+) -> Result<SelftestReport, PipelineError> {
     let mut jobs = Vec::new();
     for profile in suite.service.profiles.keys() {
         jobs.push(Job {
@@ -180,54 +168,43 @@ pub async fn selftest(
     Ok(report)
 }
 
+/// One whole run through the pipeline, on an emulator of its own set up for the mode.
 async fn run_mode(
     suite: Arc<Suite>,
     config: &SelftestConfig,
     job: &Job,
-) -> Result<RunReport, SelftestError> {
-    let mut emulator = EmulatorConfig {
-        profile: job.profile.clone(),
-        ..EmulatorConfig::default()
-    };
+) -> Result<RunReport, PipelineError> {
+    let mut emulator = EmulatorOptions::default();
     let label = match &job.mode {
-        Mode::Clean => "clean".to_owned(),
+        Mode::Clean => "clean",
         Mode::DetailsDiffer => {
             emulator.details_differ = true;
-            "details-differ".to_owned()
+            "details-differ"
         }
         Mode::Fault(f) => {
-            emulator.faults = vec![*f];
-            f.name().to_owned()
+            emulator.faults = vec![f.name().to_owned()];
+            f.name()
         }
     };
-    let target = ActiveTarget::start(&TargetSpec::Embedded(emulator)).await?;
-    let mut snapshots = SnapshotStore::from_source(
-        &config.snapshots,
-        &job.profile,
-        &suite.service.default_profile,
-        false,
-    )
-    .expect("a store that only reads is always set up");
-    snapshots.pending_dir = Some(config.scratch.join(format!("{}-{label}", job.profile)));
-    let run_config = RunConfig {
-        base_url: target.base_url.clone(),
-        target_label: target.label.clone(),
-        profile: job.profile.clone(),
-        sdkappid: DEFAULT_SDKAPPID,
-        identifier: DEFAULT_ADMIN.to_owned(),
-        credentials: Credentials::Key(SecretKey::new(DEFAULT_TEST_KEY)),
-        jobs: config.jobs,
-        http: HttpSettings::default(),
-        retries: 1,
-        pacing: true,
-        snapshots,
-        run_id: None,
+    let run = PipelineConfig {
+        profile: Some(job.profile.clone()),
+        emulator,
+        execution: Execution {
+            jobs: config.jobs,
+            retries: 1,
+            ..Execution::default()
+        },
+        snapshots: SnapshotOptions {
+            source: config.snapshots.clone(),
+            update: false,
+            pending_dir: Some(config.scratch.join(format!("{}-{label}", job.profile))),
+        },
+        ..PipelineConfig::default()
     };
-    let cases = suite.plan(&job.profile);
-    let runner = Runner::new(suite, run_config, Interrupt::default())?;
-    let report = runner.run(cases, Arc::new(Quiet)).await;
-    target.stop().await;
-    Ok(report)
+    let finished = plan(suite, run)?
+        .run(Arc::new(Unwatched), Interrupt::default())
+        .await?;
+    Ok(finished.report)
 }
 
 /// The matrix as text: one line per clean run, then one per fault with the cases that caught it.

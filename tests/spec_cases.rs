@@ -11,15 +11,11 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use imconform::auth::signer::Credentials;
-use imconform::auth::usersig::SecretKey;
-use imconform::check::SnapshotStore;
-use imconform::emulator::{DEFAULT_ADMIN, DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig};
-use imconform::http::HttpSettings;
+use imconform::contract::{ContractSource, Part};
+use imconform::pipeline::{Execution, PipelineConfig, Session, SnapshotOptions, plan};
 use imconform::result::Outcome;
-use imconform::runner::{Interrupt, RunConfig, Runner};
+use imconform::runner::Interrupt;
 use imconform::spec::{PlannedCase, Suite, load_suite};
-use imconform::target::{ActiveTarget, TargetSpec};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn root() -> PathBuf {
@@ -38,61 +34,44 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-struct ProfileTarget {
-    runner: Runner,
-    _target: ActiveTarget,
-}
-
-/// The emulator and runner of a profile, started by the first test that needs them.
-fn target_for(suite: &Arc<Suite>, profile: &str) -> Arc<ProfileTarget> {
-    static TARGETS: OnceLock<Mutex<HashMap<String, Arc<ProfileTarget>>>> = OnceLock::new();
-    let mut targets = TARGETS.get_or_init(Default::default).lock().unwrap();
-    if let Some(t) = targets.get(profile) {
-        return t.clone();
+/// The emulator and runner of a profile, started by the first test that needs them: the run
+/// pipeline's own setup, with one case at a time.
+fn session_for(suite: &Arc<Suite>, profile: &str) -> Arc<Session> {
+    static SESSIONS: OnceLock<Mutex<HashMap<String, Arc<Session>>>> = OnceLock::new();
+    let mut sessions = SESSIONS.get_or_init(Default::default).lock().unwrap();
+    if let Some(s) = sessions.get(profile) {
+        return s.clone();
     }
-    let emulator = EmulatorConfig {
-        profile: profile.to_owned(),
-        ..EmulatorConfig::default()
-    };
-    let target = runtime()
-        .block_on(ActiveTarget::start(&TargetSpec::Embedded(emulator)))
-        .expect("start the emulator");
     let update = std::env::var("INSTA_UPDATE").is_ok_and(|v| v == "always")
         || std::env::var("IMCONFORM_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1");
-    let config = RunConfig {
-        base_url: target.base_url.clone(),
-        target_label: target.label.clone(),
-        profile: profile.to_owned(),
-        sdkappid: DEFAULT_SDKAPPID,
-        identifier: DEFAULT_ADMIN.to_owned(),
-        credentials: Credentials::Key(SecretKey::new(DEFAULT_TEST_KEY)),
-        jobs: 1,
-        http: HttpSettings::default(),
-        retries: 1,
-        pacing: true,
-        snapshots: SnapshotStore::for_profile(
-            &root().join("snapshots"),
-            profile,
-            &suite.service.default_profile,
+    let config = PipelineConfig {
+        profile: Some(profile.to_owned()),
+        execution: Execution {
+            jobs: 1,
+            retries: 1,
+            ..Execution::default()
+        },
+        snapshots: SnapshotOptions {
+            source: ContractSource::dir(Part::Snapshots, root().join("snapshots")),
             update,
-        ),
-        run_id: None,
+            pending_dir: None,
+        },
+        ..PipelineConfig::default()
     };
-    let runner =
-        Runner::new(suite.clone(), config, Interrupt::default()).expect("build the runner");
-    let t = Arc::new(ProfileTarget {
-        runner,
-        _target: target,
-    });
-    targets.insert(profile.to_owned(), t.clone());
-    t
+    let plan = plan(suite.clone(), config).expect("plan the profile");
+    let session = runtime()
+        .block_on(plan.start(Interrupt::default()))
+        .expect("start the emulator and build the runner");
+    let s = Arc::new(session);
+    sessions.insert(profile.to_owned(), s.clone());
+    s
 }
 
 fn run_trial(suite: Arc<Suite>, profile: String, case: PlannedCase) -> Result<(), Failed> {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let target = target_for(&suite, &profile);
+    let session = session_for(&suite, &profile);
     let index = NEXT.fetch_add(1, Ordering::Relaxed);
-    let report = runtime().block_on(target.runner.run_one(case, index));
+    let report = runtime().block_on(session.run_case(case, index));
     match report.outcome {
         Outcome::Pass => Ok(()),
         _ => Err(imconform::report::case_detail(&report).into()),

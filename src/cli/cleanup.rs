@@ -110,7 +110,7 @@ pub fn execute(args: CleanupArgs) -> u8 {
     let runner = match Runner::new(suite, config, Interrupt::default()) {
         Ok(r) => r.with_ledger(ledger_file),
         Err(e) => {
-            let code = super::common::setup_exit_code(&e);
+            let code = imconform::exit::of_setup_error(&e);
             eprint_error(e);
             return code;
         }

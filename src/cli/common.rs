@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use imconform::auth::usersig::SecretKey;
+use imconform::pipeline::{AppIdentity, KeySource};
 
 /// The app and its admin.
 #[derive(Args, Debug, Clone)]
@@ -31,16 +32,27 @@ pub struct SignerArgs {
 }
 
 impl AppArgs {
+    /// Where the key comes from: --key (or its environment variable), else the key file.
+    pub fn key_source(&self) -> Option<KeySource> {
+        match (&self.key, &self.key_file) {
+            (Some(k), _) => Some(KeySource::Value(SecretKey::new(k.trim().to_owned()))),
+            (None, Some(path)) => Some(KeySource::File(path.clone())),
+            (None, None) => None,
+        }
+    }
+
     /// The key from --key, the environment, or the key file, in that order.
     pub fn secret_key(&self) -> Result<Option<SecretKey>, String> {
-        if let Some(k) = &self.key {
-            return Ok(Some(SecretKey::new(k.trim().to_owned())));
-        }
-        match &self.key_file {
-            None => Ok(None),
-            Some(path) => std::fs::read_to_string(path)
-                .map(|k| Some(SecretKey::new(k.trim().to_owned())))
-                .map_err(|e| format!("failed to read the key file {}: {e}", path.display())),
+        self.key_source().as_ref().map(KeySource::read).transpose()
+    }
+
+    /// The app and its signer, for the run pipeline (the key is read when the run starts).
+    pub fn identity(&self, signer: &SignerArgs) -> AppIdentity {
+        AppIdentity {
+            sdkappid: self.sdkappid,
+            admin: signer.admin.clone(),
+            key: self.key_source(),
+            usersig: signer.usersig.clone(),
         }
     }
 }
@@ -55,13 +67,4 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("failed to start the tokio runtime")
-}
-
-/// The exit code for a run that could not be set up: a target URL that cannot be used is a
-/// configuration problem; anything else is the specs'.
-pub fn setup_exit_code(error: &imconform::runner::RunError) -> u8 {
-    match error {
-        imconform::runner::RunError::BadTarget { .. } => super::exit::USAGE,
-        _ => super::exit::BAD_SPEC,
-    }
 }

@@ -1,7 +1,6 @@
 //! Flags, environment and defaults, resolved in that order (flags win). Secrets are read
 //! from the environment or a file and never printed, not even as `--help` defaults.
 
-mod baseline;
 mod cleanup;
 mod common;
 mod diff;
@@ -16,25 +15,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Exit codes, documented in `docs/exit-codes.md`.
-pub mod exit {
-    /// Every selected case passed, was skipped, or failed as a listed known deviation (or the
-    /// command succeeded).
-    pub const OK: u8 = 0;
-    /// The target broke the contract in at least one case.
-    pub const CONTRACT_FAILURE: u8 = 1;
-    /// The spec files (or the `--known` list) are invalid: `file:line:column: reason`.
-    pub const BAD_SPEC: u8 = 2;
-    /// The harness or the transport failed (target unreachable, fixture not made) and no
-    /// case failed the contract.
-    pub const HARNESS_ERROR: u8 = 3;
-    /// Bad flags or configuration.
-    pub const USAGE: u8 = 4;
-    /// `run --fail-on-drift`: every case passed but responses drifted from the baseline.
-    pub const DRIFT: u8 = 5;
-    /// Interrupted by Ctrl-C.
-    pub const INTERRUPTED: u8 = 130;
-}
+/// Exit codes, documented in `docs/exit-codes.md` (kept in the library: the run pipeline maps
+/// its errors and verdicts to them).
+pub use imconform::exit;
 
 #[derive(Parser)]
 #[command(

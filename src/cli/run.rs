@@ -1,26 +1,21 @@
-//! `imconform run`: the suite against a target, with reports and a CI exit code.
+//! `imconform run`: the suite against a target, with reports and a CI exit code. The flags
+//! become one `PipelineConfig`; the library runs it; this file draws progress and the outcome.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use imconform::auth::signer::Credentials;
-use imconform::auth::usersig::SecretKey;
-use imconform::check::SnapshotStore;
 use imconform::contract::{ContractSource, Part};
-use imconform::emulator::{DEFAULT_SDKAPPID, DEFAULT_TEST_KEY, EmulatorConfig, Fault};
-use imconform::http::HttpSettings;
-use imconform::known::{KnownList, apply_known, classify_case, load_known};
-use imconform::require::apply_required;
+use imconform::pipeline::{
+    BaselineInputs, EmulatorOptions, Execution, Finished, PipelineConfig, PipelineError,
+    ReportFile, RunProgress, SnapshotOptions, VerdictInputs, plan, write_reports,
+};
 use imconform::result::{CaseReport, Outcome, RunReport};
-use imconform::runner::ledger::Ledger;
-use imconform::runner::{Interrupt, RunConfig, RunObserver, Runner, exclude, select};
+use imconform::runner::Interrupt;
 use imconform::spec::load_contract;
-use imconform::target::{ActiveTarget, TargetSpec};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::baseline::Baselines;
 use super::common::{AppArgs, SignerArgs, eprint_error, runtime};
 use super::exit;
 
@@ -124,38 +119,47 @@ pub struct RunArgs {
     verbose: bool,
 }
 
-enum ReportFormat {
-    Junit,
-    Json,
-    Markdown,
-    Html,
-}
-
-fn parse_reports(specs: &[String]) -> Result<Vec<(ReportFormat, PathBuf)>, String> {
-    specs
-        .iter()
-        .map(|s| {
-            let (format, path) = s.split_once('=').ok_or_else(|| {
-                format!("--report {s:?}: expected FORMAT=PATH, e.g. junit=out/junit.xml")
-            })?;
-            let format = match format {
-                "junit" => ReportFormat::Junit,
-                "json" => ReportFormat::Json,
-                "markdown" | "md" => ReportFormat::Markdown,
-                "html" => ReportFormat::Html,
-                other => {
-                    return Err(format!(
-                        "--report: unknown format {other:?} (expected junit, json, markdown or html)"
-                    ));
-                }
-            };
-            Ok((format, PathBuf::from(path)))
-        })
-        .collect()
+impl RunArgs {
+    fn pipeline_config(&self) -> PipelineConfig {
+        PipelineConfig {
+            profile: self.profile.clone(),
+            filter: self.filter.clone(),
+            exclude: self.exclude.clone(),
+            target: self.target.clone(),
+            emulator: EmulatorOptions {
+                faults: self.fault.clone(),
+                details_differ: self.details_differ,
+                no_community: self.emulator_no_community,
+                no_push: self.emulator_no_push,
+            },
+            app: self.app.identity(&self.signer),
+            execution: Execution {
+                jobs: self.jobs,
+                timeout: Duration::from_secs_f64(self.timeout.max(0.1)),
+                retries: self.retries,
+                pacing: !self.no_pacing,
+            },
+            snapshots: SnapshotOptions {
+                source: ContractSource::from_arg(Part::Snapshots, &self.snapshots),
+                update: self.update_snapshots,
+                pending_dir: self.new_snapshots.clone(),
+            },
+            ledger: self.ledger.clone(),
+            verdicts: VerdictInputs {
+                require: self.require.clone(),
+                known: self.known.clone(),
+            },
+            baseline: BaselineInputs {
+                record: self.record.clone(),
+                compare: self.baseline.clone(),
+                fail_on_drift: self.fail_on_drift,
+            },
+        }
+    }
 }
 
 pub fn execute(args: RunArgs) -> u8 {
-    let reports = match parse_reports(&args.report) {
+    let reports: Vec<ReportFile> = match args.report.iter().map(|s| s.parse()).collect() {
         Ok(r) => r,
         Err(e) => {
             eprint_error(e);
@@ -169,151 +173,18 @@ pub fn execute(args: RunArgs) -> u8 {
             return exit::BAD_SPEC;
         }
     };
-    let default_profile = suite.service.default_profile.clone();
-    let profile = args
-        .profile
-        .clone()
-        .unwrap_or_else(|| default_profile.clone());
-    if !suite.service.profiles.contains_key(&profile) {
-        let known: Vec<&str> = suite.service.profiles.keys().map(String::as_str).collect();
-        eprint_error(format!(
-            "unknown profile {profile:?} (expected one of {})",
-            known.join(", ")
-        ));
-        return exit::USAGE;
-    }
-    for feature in &args.require {
-        if !suite.service.features.contains_key(feature) {
-            let known: Vec<&str> = suite.service.features.keys().map(String::as_str).collect();
-            eprint_error(format!(
-                "--require: unknown feature {feature:?} (the service declares {})",
-                known.join(", ")
-            ));
-            return exit::USAGE;
-        }
-    }
-    let known = match &args.known {
-        None => None,
-        Some(path) => match load_known(path, &suite.service.envelope.code_field) {
-            Ok(list) => Some(list),
-            Err(e) => {
-                eprintln!("{e}");
-                return exit::BAD_SPEC;
-            }
-        },
+    let plan = match plan(suite, args.pipeline_config()) {
+        Ok(p) => p,
+        Err(e) => return failed(&e),
     };
-    let snapshots = match SnapshotStore::from_source(
-        &ContractSource::from_arg(Part::Snapshots, &args.snapshots),
-        &profile,
-        &default_profile,
-        args.update_snapshots,
-    ) {
-        Ok(store) => store.with_new_snapshots_dir(args.new_snapshots.clone()),
-        Err(e) => {
-            eprint_error(e);
-            return exit::USAGE;
-        }
-    };
-    let code_field = suite.service.envelope.code_field.clone();
-    let cases = exclude(select(suite.plan(&profile), &args.filter), &args.exclude);
     if args.list {
-        for c in &cases {
+        for c in plan.cases() {
             println!("{}", c.id);
         }
         return exit::OK;
     }
-    if cases.is_empty() {
-        eprint_error("no case matches the filters");
-        return exit::USAGE;
-    }
-
-    let key = match args.app.secret_key() {
-        Ok(k) => k,
-        Err(e) => {
-            eprint_error(e);
-            return exit::USAGE;
-        }
-    };
-    let sdkappid = args.app.sdkappid.unwrap_or(DEFAULT_SDKAPPID);
-    let target = match &args.target {
-        Some(url) => {
-            if !args.fault.is_empty()
-                || args.details_differ
-                || args.emulator_no_community
-                || args.emulator_no_push
-            {
-                eprint_error(
-                    "--fault, --details-differ and --emulator-* apply to the embedded emulator only (drop --target)",
-                );
-                return exit::USAGE;
-            }
-            TargetSpec::Url(url.clone())
-        }
-        None => {
-            let mut faults = Vec::new();
-            for name in &args.fault {
-                match name.parse::<Fault>() {
-                    Ok(f) => faults.push(f),
-                    Err(e) => {
-                        eprint_error(e);
-                        return exit::USAGE;
-                    }
-                }
-            }
-            let mut config = EmulatorConfig {
-                sdkappid,
-                key: key
-                    .clone()
-                    .unwrap_or_else(|| SecretKey::new(DEFAULT_TEST_KEY)),
-                admins: vec![args.signer.admin.clone()],
-                profile: profile.clone(),
-                faults,
-                details_differ: args.details_differ,
-                ..EmulatorConfig::default()
-            };
-            config.features.community_groups = !args.emulator_no_community;
-            config.features.push_service = !args.emulator_no_push;
-            TargetSpec::Embedded(config)
-        }
-    };
-    let credentials = match (&args.signer.usersig, key, &target) {
-        (Some(sig), _, _) => Credentials::Ready(sig.clone()),
-        (None, Some(k), _) => Credentials::Key(k),
-        (None, None, TargetSpec::Embedded(_)) => Credentials::Key(SecretKey::new(DEFAULT_TEST_KEY)),
-        (None, None, TargetSpec::Url(_)) => {
-            eprint_error(
-                "a real target needs the secret key (IMCONFORM_SECRET_KEY, IMCONFORM_SECRET_KEY_FILE or --key-file) or a ready-made --usersig",
-            );
-            return exit::USAGE;
-        }
-    };
-
-    let rt = runtime();
-    rt.block_on(async move {
-        let active = match ActiveTarget::start(&target).await {
-            Ok(t) => t,
-            Err(e) => {
-                eprint_error(e);
-                return exit::USAGE;
-            }
-        };
-        let config = RunConfig {
-            base_url: active.base_url.clone(),
-            target_label: active.label.clone(),
-            profile: profile.clone(),
-            sdkappid,
-            identifier: args.signer.admin.clone(),
-            credentials,
-            jobs: args.jobs,
-            http: HttpSettings {
-                timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
-                ..HttpSettings::default()
-            },
-            retries: args.retries,
-            pacing: !args.no_pacing,
-            snapshots,
-            run_id: None,
-        };
+    let progress = Arc::new(Progress::new(plan.cases().len() as u64, args.verbose));
+    let finished = runtime().block_on(async {
         let interrupt = Interrupt::default();
         let on_signal = interrupt.clone();
         tokio::spawn(async move {
@@ -327,103 +198,56 @@ pub fn execute(args: RunArgs) -> u8 {
                 }
             }
         });
-        let mut runner = match Runner::new(suite, config, interrupt) {
-            Ok(r) => r.normalize_responses(args.record.is_some() || args.baseline.is_some()),
-            Err(e) => {
-                let code = super::common::setup_exit_code(&e);
-                eprint_error(e);
-                return code;
-            }
-        };
-        // An embedded emulator forgets everything when the run ends; a real target does not.
-        if matches!(target, TargetSpec::Url(_)) {
-            match Ledger::open(&args.ledger) {
-                Ok(l) => runner = runner.with_ledger(l),
-                Err(e) => {
-                    eprint_error(e);
-                    return exit::USAGE;
-                }
-            }
-        }
-        eprintln!("imconform: {} cases against {}", cases.len(), active.label);
-        let verdicts = Arc::new(Verdicts {
-            required: args.require.clone(),
-            known,
-        });
-        let observer = Arc::new(Progress::new(
-            cases.len() as u64,
-            args.verbose,
-            verdicts.clone(),
-        ));
-        let mut report = runner.run(cases, observer.clone()).await;
-        observer.finish();
-        active.stop().await;
-        verdicts.apply(&mut report);
-        let baselines = Baselines {
-            record: args.record.clone(),
-            compare: args.baseline.clone(),
-            code_field,
-            filtered: !args.filter.is_empty(),
-        };
-        let harness_problem = match baselines.apply(&mut report) {
-            Ok(()) => false,
-            Err(e) => {
-                eprint_error(e);
-                true
-            }
-        };
-        let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-        let mut code = finish(&report, &reports, args.known.as_deref(), github);
-        if code == exit::OK {
-            if harness_problem {
-                code = exit::HARNESS_ERROR;
-            } else if args.fail_on_drift
-                && report.drift.as_ref().is_some_and(|d| d.change_count() > 0)
-            {
-                code = exit::DRIFT;
-            }
-        }
-        code
-    })
-}
-
-/// What turns the runner's outcomes into the final ones: `--require` first, then `--known`.
-struct Verdicts {
-    required: Vec<String>,
-    known: Option<KnownList>,
-}
-
-impl Verdicts {
-    fn apply(&self, report: &mut RunReport) {
-        apply_required(report, &self.required);
-        if let Some(known) = &self.known {
-            apply_known(report, known);
-        }
-    }
-
-    /// The same for one case, for progress lines (no stale bookkeeping).
-    fn apply_case(&self, case: &CaseReport) -> CaseReport {
-        let mut one = RunReport::of_cases(vec![case.clone()]);
-        apply_required(&mut one, &self.required);
-        let mut case = one.cases.pop().expect("one case in, one out");
-        if let Some(known) = &self.known {
-            classify_case(&mut case, known);
-        }
-        case
+        plan.run(progress.clone(), interrupt).await
+    });
+    progress.finish();
+    match finished {
+        Ok(finished) => finish(&finished, &reports, args.known.as_deref()),
+        Err(e) => failed(&e),
     }
 }
 
-/// Prints the failures, the drift and the closing line, writes the reports, picks the exit
-/// code; with `github`, also one workflow annotation per failing case.
-fn finish(
-    report: &RunReport,
-    reports: &[(ReportFormat, PathBuf)],
-    known_file: Option<&std::path::Path>,
-    github: bool,
-) -> u8 {
-    if github {
+/// Prints why the run could not start; returns its exit code.
+fn failed(error: &PipelineError) -> u8 {
+    if error.is_located() {
+        eprintln!("{error}");
+    } else {
+        eprint_error(error);
+    }
+    error.exit_code()
+}
+
+/// Prints the failures, the drift and the closing line, writes the reports, returns the exit
+/// code; on GitHub Actions, also one workflow annotation per failing case.
+fn finish(finished: &Finished, reports: &[ReportFile], known_file: Option<&Path>) -> u8 {
+    if let Some(recorded) = &finished.recorded {
+        eprintln!(
+            "imconform: recorded {} cases in {}",
+            recorded.cases,
+            recorded.dir.display()
+        );
+    }
+    if let Some(e) = &finished.baseline_error {
+        eprint_error(e);
+    }
+    let report = &finished.report;
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         print!("{}", imconform::report::github_annotations(report));
     }
+    print_outcome(report, known_file);
+    let not_written = write_reports(report, reports);
+    for e in &not_written {
+        eprint_error(e);
+    }
+    let status = if not_written.is_empty() {
+        finished.status
+    } else {
+        finished.status.with_harness_problem()
+    };
+    status.exit_code()
+}
+
+fn print_outcome(report: &RunReport, known_file: Option<&Path>) {
     let failures = imconform::report::failure_lines(report);
     if !failures.is_empty() {
         print!("{failures}");
@@ -469,58 +293,23 @@ fn finish(
             );
         }
     }
-    let mut code = if report.interrupted {
-        exit::INTERRUPTED
-    } else if totals.failed > 0 {
-        exit::CONTRACT_FAILURE
-    } else if totals.errors > 0 {
-        exit::HARNESS_ERROR
-    } else {
-        exit::OK
-    };
-    for (format, path) in reports {
-        let text = match format {
-            ReportFormat::Json => Ok(imconform::report::to_json(report)),
-            ReportFormat::Markdown => Ok(imconform::report::to_markdown(report)),
-            ReportFormat::Html => Ok(imconform::report::to_html(report)),
-            ReportFormat::Junit => imconform::report::to_junit(report).map_err(|e| e.to_string()),
-        };
-        let written = text.and_then(|t| {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-            }
-            std::fs::write(path, t).map_err(|e| e.to_string())
-        });
-        if let Err(e) = written {
-            eprint_error(format!("failed to write report {}: {e}", path.display()));
-            if code == exit::OK {
-                code = exit::HARNESS_ERROR;
-            }
-        }
-    }
-    code
 }
 
 /// A progress bar on a terminal (indicatif hides itself elsewhere); verbose lines go through
-/// it so they do not tear the bar.
+/// it so they do not tear the bar. Cases arrive with their final verdicts.
 struct Progress {
     bar: ProgressBar,
     verbose: bool,
-    verdicts: Arc<Verdicts>,
 }
 
 impl Progress {
-    fn new(total: u64, verbose: bool, verdicts: Arc<Verdicts>) -> Self {
+    fn new(total: u64, verbose: bool) -> Self {
         let bar = ProgressBar::new(total);
         bar.set_style(
             ProgressStyle::with_template("{bar:30} {pos}/{len} cases {elapsed} {msg}")
                 .expect("a valid template"),
         );
-        Self {
-            bar,
-            verbose,
-            verdicts,
-        }
+        Self { bar, verbose }
     }
 
     fn finish(&self) {
@@ -528,12 +317,15 @@ impl Progress {
     }
 }
 
-impl RunObserver for Progress {
+impl RunProgress for Progress {
+    fn started(&self, target_label: &str, cases: usize) {
+        eprintln!("imconform: {cases} cases against {target_label}");
+    }
+
     fn case_finished(&self, case: &CaseReport) {
         self.bar.inc(1);
-        let case = self.verdicts.apply_case(case);
         if self.verbose || case.outcome == Outcome::Fail {
-            self.bar.println(imconform::report::case_line(&case));
+            self.bar.println(imconform::report::case_line(case));
         }
     }
 }
