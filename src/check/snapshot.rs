@@ -150,12 +150,14 @@ impl SnapshotStore {
         if let Some(known) = cache.get(name) {
             return known.text.clone();
         }
-        let text = self
+        let bytes = self
             .source
             .read(&self.sub.join(format!("{name}.snap")))
-            .ok()
-            .and_then(|bytes| String::from_utf8(bytes.into_owned()).ok())
-            .map(|t| Arc::from(body_of(&t).trim_end()));
+            .ok();
+        let text = bytes
+            .as_deref()
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .map(|t| Arc::from(body_of(t).trim_end()));
         cache.insert(
             name.to_owned(),
             Recorded {

@@ -12,9 +12,8 @@ use imconform::emulator::DEFAULT_SDKAPPID;
 use imconform::http::HttpSettings;
 use imconform::runner::ledger::{self, Ledger};
 use imconform::runner::{Interrupt, RunConfig, Runner};
-use imconform::spec::load_contract;
 
-use super::common::{AppArgs, SignerArgs, eprint_error, runtime};
+use super::common::{AppArgs, SignerArgs, SpecsArg, eprint_error, runtime};
 use super::exit;
 
 #[derive(Args, Debug)]
@@ -26,14 +25,8 @@ pub struct CleanupArgs {
     app: AppArgs,
     #[command(flatten)]
     signer: SignerArgs,
-    /// The spec directory (default: the contract built into imconform).
-    #[arg(
-        long,
-        env = "IMCONFORM_SPECS",
-        default_value = imconform::contract::EMBEDDED,
-        value_name = "DIR"
-    )]
-    specs: PathBuf,
+    #[command(flatten)]
+    specs: SpecsArg,
     #[arg(
         long,
         env = "IMCONFORM_LEDGER",
@@ -46,12 +39,9 @@ pub struct CleanupArgs {
 }
 
 pub fn execute(args: CleanupArgs) -> u8 {
-    let suite = match load_contract(&ContractSource::from_arg(Part::Specs, &args.specs)) {
+    let suite = match args.specs.load() {
         Ok(s) => Arc::new(s),
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::BAD_SPEC;
-        }
+        Err(code) => return code,
     };
     let credentials = match (&args.signer.usersig, args.app.secret_key()) {
         (Some(sig), _) => Credentials::Ready(sig.clone()),
@@ -97,7 +87,14 @@ pub fn execute(args: CleanupArgs) -> u8 {
         http: HttpSettings::default(),
         retries: 2,
         pacing: true,
-        snapshots: SnapshotStore::new(std::env::temp_dir(), false),
+        // Teardown steps compare no snapshot.
+        snapshots: SnapshotStore::from_source(
+            &ContractSource::embedded(Part::Snapshots),
+            "",
+            "",
+            false,
+        )
+        .expect("a store that only reads is always set up"),
         run_id: None,
     };
     let ledger_file = match Ledger::open(&args.ledger) {

@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use imconform::contract::{ContractSource, Part, WriteError, write_embedded};
+use imconform::contract::{WriteError, write_embedded};
 use imconform::export::{HurlOptions, OpenApiOptions, hurl, openapi};
-use imconform::spec::{Suite, load_contract};
+use imconform::spec::Suite;
 
-use super::common::eprint_error;
+use super::common::{SpecsArg, eprint_error};
 use super::exit;
 
 #[derive(Args, Debug)]
@@ -39,14 +39,8 @@ struct ContractArgs {
 
 #[derive(Args, Debug)]
 struct Common {
-    /// The spec directory (default: the contract built into imconform).
-    #[arg(
-        long,
-        env = "IMCONFORM_SPECS",
-        default_value = imconform::contract::EMBEDDED,
-        value_name = "DIR"
-    )]
-    specs: PathBuf,
+    #[command(flatten)]
+    specs: SpecsArg,
     /// The doc revision (default: the service file's newest).
     #[arg(long)]
     profile: Option<String>,
@@ -91,11 +85,7 @@ pub fn execute(args: ExportArgs) -> u8 {
 }
 
 fn load(common: &Common) -> Result<(Suite, String), u8> {
-    let suite =
-        load_contract(&ContractSource::from_arg(Part::Specs, &common.specs)).map_err(|e| {
-            eprintln!("{e}");
-            exit::BAD_SPEC
-        })?;
+    let suite = common.specs.load()?;
     let profile = common
         .profile
         .clone()

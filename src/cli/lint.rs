@@ -7,7 +7,7 @@ use imconform::check::{SchemaSet, unrecorded_snapshots};
 use imconform::contract::{ContractSource, EMBEDDED, Part, sources_in};
 use imconform::spec::load_contract;
 
-use super::common::eprint_error;
+use super::common::{SpecsArg, eprint_error};
 use super::exit;
 
 #[derive(Args, Debug)]
@@ -20,14 +20,8 @@ pub struct LintArgs {
 
 #[derive(Args, Debug)]
 pub struct CoverageArgs {
-    /// The spec directory (default: the contract built into imconform).
-    #[arg(
-        long,
-        env = "IMCONFORM_SPECS",
-        default_value = imconform::contract::EMBEDDED,
-        value_name = "DIR"
-    )]
-    specs: PathBuf,
+    #[command(flatten)]
+    specs: SpecsArg,
     /// Count only this profile's cases (default: every profile; a code is covered when a case
     /// provokes it under any of them).
     #[arg(long)]
@@ -101,12 +95,9 @@ pub fn execute_lint(args: LintArgs) -> u8 {
 }
 
 pub fn execute_coverage(args: CoverageArgs) -> u8 {
-    let suite = match load_contract(&ContractSource::from_arg(Part::Specs, &args.specs)) {
+    let suite = match args.specs.load() {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::BAD_SPEC;
-        }
+        Err(code) => return code,
     };
     let report = match &args.profile {
         None => imconform::coverage::coverage_all_profiles(&suite),

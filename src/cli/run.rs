@@ -6,17 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use imconform::contract::{ContractSource, Part};
 use imconform::pipeline::{
     BaselineInputs, EmulatorOptions, Execution, Finished, PipelineConfig, PipelineError,
     ReportFile, RunProgress, SnapshotOptions, VerdictInputs, plan, write_reports,
 };
 use imconform::result::{CaseReport, Outcome, RunReport};
 use imconform::runner::Interrupt;
-use imconform::spec::load_contract;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::common::{AppArgs, SignerArgs, eprint_error, runtime};
+use super::common::{AppArgs, SignerArgs, SnapshotsArg, SpecsArg, eprint_error, runtime};
 use super::exit;
 
 #[derive(Args, Debug)]
@@ -28,14 +26,8 @@ pub struct RunArgs {
     app: AppArgs,
     #[command(flatten)]
     signer: SignerArgs,
-    /// The spec directory (default: the contract built into imconform).
-    #[arg(
-        long,
-        env = "IMCONFORM_SPECS",
-        default_value = imconform::contract::EMBEDDED,
-        value_name = "DIR"
-    )]
-    specs: PathBuf,
+    #[command(flatten)]
+    specs: SpecsArg,
     /// The doc revision to check against (default: the service file's newest).
     #[arg(long)]
     profile: Option<String>,
@@ -63,14 +55,8 @@ pub struct RunArgs {
     /// Record snapshots instead of comparing them (into a local --snapshots DIR).
     #[arg(long)]
     update_snapshots: bool,
-    /// Where recorded snapshots live (default: the ones built into imconform).
-    #[arg(
-        long,
-        env = "IMCONFORM_SNAPSHOTS",
-        default_value = imconform::contract::EMBEDDED,
-        value_name = "DIR"
-    )]
-    snapshots: PathBuf,
+    #[command(flatten)]
+    snapshots: SnapshotsArg,
     /// Where the `.snap.new` files of mismatches go (default: beside a --snapshots DIR; for the
     /// built-in snapshots, imconform-new-snapshots/ in the working directory).
     #[arg(long, env = "IMCONFORM_NEW_SNAPSHOTS", value_name = "DIR")]
@@ -140,7 +126,7 @@ impl RunArgs {
                 pacing: !self.no_pacing,
             },
             snapshots: SnapshotOptions {
-                source: ContractSource::from_arg(Part::Snapshots, &self.snapshots),
+                source: self.snapshots.source(),
                 update: self.update_snapshots,
                 pending_dir: self.new_snapshots.clone(),
             },
@@ -166,12 +152,9 @@ pub fn execute(args: RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let suite = match load_contract(&ContractSource::from_arg(Part::Specs, &args.specs)) {
+    let suite = match args.specs.load() {
         Ok(s) => Arc::new(s),
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::BAD_SPEC;
-        }
+        Err(code) => return code,
     };
     let plan = match plan(suite, args.pipeline_config()) {
         Ok(p) => p,

@@ -4,31 +4,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use imconform::contract::{ContractSource, Part};
 use imconform::selftest::{SelftestConfig, render_text, selftest};
-use imconform::spec::load_contract;
 
-use super::common::{eprint_error, runtime};
+use super::common::{SnapshotsArg, SpecsArg, eprint_error, runtime};
 use super::exit;
 
 #[derive(Args, Debug)]
 pub struct SelftestArgs {
-    /// The spec directory (default: the contract built into imconform).
-    #[arg(
-        long,
-        env = "IMCONFORM_SPECS",
-        default_value = imconform::contract::EMBEDDED,
-        value_name = "DIR"
-    )]
-    specs: PathBuf,
-    /// Where recorded snapshots live (default: the ones built into imconform).
-    #[arg(
-        long,
-        env = "IMCONFORM_SNAPSHOTS",
-        default_value = imconform::contract::EMBEDDED,
-        value_name = "DIR"
-    )]
-    snapshots: PathBuf,
+    #[command(flatten)]
+    specs: SpecsArg,
+    #[command(flatten)]
+    snapshots: SnapshotsArg,
     /// Write the matrix as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -38,16 +24,13 @@ pub struct SelftestArgs {
 }
 
 pub fn execute(args: SelftestArgs) -> u8 {
-    let suite = match load_contract(&ContractSource::from_arg(Part::Specs, &args.specs)) {
+    let suite = match args.specs.load() {
         Ok(s) => Arc::new(s),
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::BAD_SPEC;
-        }
+        Err(code) => return code,
     };
     let scratch = std::env::temp_dir().join(format!("imconform-selftest-{}", std::process::id()));
     let config = SelftestConfig {
-        snapshots: ContractSource::from_arg(Part::Snapshots, &args.snapshots),
+        snapshots: args.snapshots.source(),
         scratch: scratch.clone(),
         parallel: args.parallel,
         jobs: 8,

@@ -17,7 +17,7 @@ use std::time::Instant;
 use crate::auth::signer::{Credentials, Signer};
 use crate::check::{SchemaError, SchemaSet, SnapshotStore};
 use crate::http::{HttpClient, HttpSettings, TransportError};
-use crate::result::{CaseReport, ContractInfo, DocumentedError, EndpointInfo, RunReport};
+use crate::result::{CaseReport, DocumentedError, EndpointInfo, RunReport};
 use crate::spec::{PlannedCase, Suite};
 
 pub use pacing::Pacer;
@@ -100,8 +100,6 @@ pub(crate) struct RunContext {
     /// Keep every JSON response normalized as snapshots are (`ResponseRecord::normalized`).
     pub normalize_responses: bool,
     pub ledger: Option<ledger::Ledger>,
-    /// Which contract runs, for the report.
-    pub contract: ContractInfo,
 }
 
 impl RunContext {
@@ -166,7 +164,6 @@ impl Runner {
             config.credentials.clone(),
         );
         let pacer = Pacer::new(&suite, config.pacing);
-        let contract = crate::contract::describe(&suite.source, config.snapshots.source());
         Ok(Runner {
             ctx: Arc::new(RunContext {
                 run_prefix: format!("imc{run_id}"),
@@ -181,7 +178,6 @@ impl Runner {
                 interrupt,
                 normalize_responses: false,
                 ledger: None,
-                contract,
             }),
         })
     }
@@ -224,6 +220,8 @@ impl Runner {
     /// Runs cases concurrently (`jobs` at a time, cases sharing a lock one at a time).
     pub async fn run(&self, cases: Vec<PlannedCase>, observer: Arc<dyn RunObserver>) -> RunReport {
         let ctx = &self.ctx;
+        // Which contract runs, for the report: its files are read here, off the run's clock.
+        let contract = crate::contract::describe(&ctx.suite.source, ctx.config.snapshots.source());
         let started = Instant::now();
         let started_at = rfc3339_now();
         observer.planned(cases.len());
@@ -235,7 +233,7 @@ impl Runner {
         RunReport {
             target: ctx.config.target_label.clone(),
             profile: ctx.config.profile.clone(),
-            contract: Some(ctx.contract.clone()),
+            contract: Some(contract),
             run_id: ctx.run_id.clone(),
             started_at,
             duration_ms: started.elapsed().as_millis() as u64,
