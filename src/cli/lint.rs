@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use imconform::check::{SchemaSet, unrecorded_snapshots};
-use imconform::contract::{ContractSource, EMBEDDED, Part, sources_in};
+use imconform::contract::sources_in;
 use imconform::spec::load_contract;
 
 use super::common::{SpecsArg, eprint_error};
@@ -37,14 +37,7 @@ enum Format {
 }
 
 pub fn execute_lint(args: LintArgs) -> u8 {
-    let (specs, snapshots) = if args.dir == Path::new(EMBEDDED) {
-        (
-            ContractSource::embedded(Part::Specs),
-            Some(ContractSource::embedded(Part::Snapshots)),
-        )
-    } else {
-        sources_in(&args.dir)
-    };
+    let (specs, snapshots) = sources_in(&args.dir);
     let suite = match load_contract(&specs) {
         Ok(s) => s,
         Err(e) => {

@@ -1,5 +1,16 @@
 //! The contract as built into the binary: `specs/` and `snapshots/` of the source tree at
-//! build time (`build.rs` makes an added or removed file rebuild the crate).
+//! build time.
+//!
+//! Why rust-embed and not include_dir:
+//! - rust-embed is released regularly.
+//! - Its include globs keep the spec language's Python helpers, and any `.snap.new` left in
+//!   the tree, out of the binary.
+//! - It hashes each file at build time, which makes the fingerprint free.
+//!
+//! On stable Rust both crates make the compiler track the files they embed, so an edit
+//! rebuilds. Neither tracks the folders, so an added or removed file would not: `build.rs`
+//! names the folders for cargo, and `scripts/check-contract-build.sh` checks all three
+//! changes.
 
 use std::borrow::Cow;
 

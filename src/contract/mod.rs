@@ -176,10 +176,16 @@ impl ContractSource {
     }
 }
 
-/// The contract in a local directory given on its own (`lint DIR`): a spec directory (its
-/// service file sits in it), or a contract directory as `export contract` writes it, with
-/// `specs/` and, if present, `snapshots/` inside.
+/// The contract one path names (`lint DIR`): `embedded` for the built-in one, a spec directory
+/// (its service file sits in it), or a contract directory as `export contract` writes it, with
+/// `specs/` and, if present, `snapshots/` inside. The snapshots come along where there are any.
 pub fn sources_in(dir: &Path) -> (ContractSource, Option<ContractSource>) {
+    if dir == Path::new(EMBEDDED) {
+        return (
+            ContractSource::embedded(Part::Specs),
+            Some(ContractSource::embedded(Part::Snapshots)),
+        );
+    }
     let is_spec_dir = ["service.yaml", "service.yml", "service.json"]
         .iter()
         .any(|f| dir.join(f).is_file());

@@ -162,3 +162,19 @@ fn labels_say_which_contract_ran() {
         mixed.label()
     );
 }
+
+#[test]
+fn a_lint_argument_names_the_built_in_contract_a_spec_directory_or_a_contract_directory() {
+    let (specs, snapshots) = sources_in(Path::new("embedded"));
+    assert!(specs.is_embedded() && snapshots.is_some_and(|s| s.is_embedded()));
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (specs, snapshots) = sources_in(&repo.join("specs"));
+    assert_eq!(specs.local_dir(), Some(repo.join("specs").as_path()));
+    assert!(snapshots.is_none(), "a spec directory brings no snapshots");
+    let (specs, snapshots) = sources_in(repo);
+    assert_eq!(specs.local_dir(), Some(repo.join("specs").as_path()));
+    assert_eq!(
+        snapshots.unwrap().local_dir(),
+        Some(repo.join("snapshots").as_path())
+    );
+}
