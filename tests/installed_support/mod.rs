@@ -85,10 +85,17 @@ pub fn scrub(cmd: &mut Command) {
     }
 }
 
-/// Puts the binary at `to`, as `cargo install` does.
+/// Puts the binary at `to`, as `cargo install` does. `cp` writes it, not this process: a
+/// file this process held open for writing would be inherited by a child another test thread
+/// forks at that moment, and executing the binary would then fail with "Text file busy".
 pub fn install_into(to: &Path) {
     std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-    std::fs::copy(env!("CARGO_BIN_EXE_imconform"), to).expect("copy the binary");
+    let copied = Command::new("cp")
+        .arg(env!("CARGO_BIN_EXE_imconform"))
+        .arg(to)
+        .status()
+        .expect("cp runs");
+    assert!(copied.success(), "copy the binary to {}", to.display());
 }
 
 /// A fresh empty directory outside the repository (its parents hold no `specs/` either).
