@@ -9,6 +9,9 @@ use serde_json::Value;
 
 use crate::spec::{ErrorDecl, Matcher, PlannedCase, SERVICE_GROUP, Step, Suite, Template};
 
+pub mod rules;
+pub use rules::{RuleCoverage, RuleStatus, SideStatus, rule_coverage};
+
 /// The group under which the service's common errors are listed.
 pub const COMMON_ERRORS_GROUP: &str = SERVICE_GROUP;
 
@@ -18,6 +21,8 @@ pub struct CoverageReport {
     /// The service's common errors first, then each endpoint in suite order.
     pub groups: Vec<GroupCoverage>,
     pub totals: CoverageTotals,
+    /// Every declared rule and the cases probing each side of its edge.
+    pub rules: RuleCoverage,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -58,15 +63,17 @@ pub struct CoverageTotals {
 }
 
 impl CoverageReport {
-    /// Every documented code is either provoked by a case or explained as untriggerable.
+    /// Every documented code is either provoked by a case or explained as untriggerable, and
+    /// every side of every declared rule is probed or explained.
     pub fn is_complete(&self) -> bool {
-        self.totals.uncovered == 0
+        self.totals.uncovered == 0 && self.rules.totals.gaps == 0
     }
 }
 
 /// Coverage of `suite` under `profile`.
 pub fn coverage(suite: &Suite, profile: &str) -> CoverageReport {
-    coverage_of_plan(suite, profile.to_owned(), suite.plan(profile))
+    let rules = rule_coverage(suite, &[profile], profile);
+    coverage_of_plan(suite, profile.to_owned(), suite.plan(profile), rules)
 }
 
 /// Coverage of the whole suite: a code counts as covered when a case provokes it under any
@@ -89,10 +96,17 @@ pub fn coverage_all_profiles(suite: &Suite) -> CoverageReport {
         .cloned()
         .collect::<Vec<_>>()
         .join(" + ");
-    coverage_of_plan(suite, label, plan)
+    let profiles: Vec<&str> = suite.service.profiles.keys().map(String::as_str).collect();
+    let rules = rule_coverage(suite, &profiles, &suite.service.default_profile);
+    coverage_of_plan(suite, label, plan, rules)
 }
 
-fn coverage_of_plan(suite: &Suite, profile: String, plan: Vec<PlannedCase>) -> CoverageReport {
+fn coverage_of_plan(
+    suite: &Suite,
+    profile: String,
+    plan: Vec<PlannedCase>,
+    rules: RuleCoverage,
+) -> CoverageReport {
     let code_field = suite.service.envelope.code_field.as_str();
     let mut groups = vec![GroupCoverage {
         group: COMMON_ERRORS_GROUP.to_owned(),
@@ -133,6 +147,7 @@ fn coverage_of_plan(suite: &Suite, profile: String, plan: Vec<PlannedCase>) -> C
         profile,
         groups,
         totals,
+        rules,
     }
 }
 
@@ -284,6 +299,8 @@ pub fn render_text(report: &CoverageReport) -> String {
             let _ = writeln!(out, "  group types: {types}");
         }
     }
+    out.push('\n');
+    out.push_str(&rules::render_text(&report.rules, &report.profile));
     out
 }
 
@@ -317,6 +334,7 @@ mod tests {
                 "modify_group_attr::missing_group",
                 "modify_group_attr::limit.key_bytes.ascii.past_max",
                 "modify_group_attr::limit.key_bytes.multibyte.past_max",
+                "modify_group_attr::limit.key_bytes.below_min",
             ]
         );
         assert_eq!(
@@ -325,16 +343,23 @@ mod tests {
         );
         assert_eq!(
             code(&report, "modify_group_attr", 10049).cases,
-            ["modify_group_attr::rate.group_attr_write.past_limit"]
+            [
+                "modify_group_attr::rate.group_attr_write.past_limit",
+                "modify_group_attr::rate.group_attr_write.counted.other_key",
+            ]
         );
         assert_eq!(
             code(&report, "service", 70001).cases,
-            ["service::expired_usersig"]
+            ["service::expired_usersig", "service::expiry.after"]
         );
         // Only steps calling the declaring endpoint count.
         assert_eq!(
             code(&report, "create_group", 10004).cases,
-            ["create_group::rejects_an_unknown_type"]
+            [
+                "create_group::rejects_an_unknown_type",
+                "create_group::range.level.below_min",
+                "create_group::range.level.past_max",
+            ]
         );
     }
 
@@ -358,7 +383,7 @@ mod tests {
                 covered: 7,
                 untriggerable: 3,
                 uncovered: 1,
-                cases: 17,
+                cases: 26,
             }
         );
         assert!(!report.is_complete());
@@ -370,7 +395,7 @@ mod tests {
         // Under `legacy` only AVChatRoom is supported, so three probes expect 10007.
         assert_eq!(code(&report, "modify_group_attr", 10007).cases.len(), 3);
         // `community_attrs` runs under `current` only.
-        assert_eq!(report.totals.cases, 16);
+        assert_eq!(report.totals.cases, 25);
     }
 
     #[test]
@@ -397,7 +422,7 @@ mod tests {
         let report = coverage(&mini_suite(), "current");
         let text = render_text(&report);
         assert!(text.starts_with(
-            "error-code coverage, profile current: 11 codes, 7 covered, 3 untriggerable, 1 uncovered (17 cases)\n"
+            "error-code coverage, profile current: 11 codes, 7 covered, 3 untriggerable, 1 uncovered (26 cases)\n"
         ));
         assert!(text.contains("! 10015   UNCOVERED     The group ID is already in use."));
         assert!(text.contains("  10025   untriggerable Internal error."));

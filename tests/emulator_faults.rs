@@ -31,6 +31,14 @@ async fn with_query(api: &Api, query: &str) -> i64 {
     .code()
 }
 
+/// Whether account_check succeeds with a custom query.
+async fn accepted_with_query(api: &Api, query: &str) -> bool {
+    let body = br#"{"CheckItem":[{"UserID":"u1"}]}"#.to_vec();
+    api.raw("POST", "im_open_login_svc/account_check", query, body)
+        .await
+        .ok()
+}
+
 fn query(identifier: &str, sig: &str) -> String {
     format!("sdkappid=1400000000&identifier={identifier}&usersig={sig}&random=1&contenttype=json")
 }
@@ -50,16 +58,16 @@ async fn probe(fault: Fault, api: &Api) -> bool {
         Fault::WrongKeyAccepted => {
             let sig = sign(
                 &SecretKey::new("another"),
-                &SigClaims::new(api.sdkappid, "administrator", now(), 60),
+                &SigClaims::new(api.sdkappid, "administrator", now(), 3600),
             );
             with_query(api, &query("administrator", &sig)).await == 70009
         }
         Fault::NonAdminAccepted => {
-            let sig = sign(&api.key, &SigClaims::new(api.sdkappid, "bob", now(), 60));
+            let sig = sign(&api.key, &SigClaims::new(api.sdkappid, "bob", now(), 3600));
             with_query(api, &query("bob", &sig)).await == 60010
         }
         Fault::IdentifierMismatchAccepted => {
-            let sig = sign(&api.key, &SigClaims::new(api.sdkappid, "bob", now(), 60));
+            let sig = sign(&api.key, &SigClaims::new(api.sdkappid, "bob", now(), 3600));
             with_query(api, &query("administrator", &sig)).await == 70013
         }
         Fault::SdkappidNotChecked => {
@@ -75,6 +83,19 @@ async fn probe(fault: Fault, api: &Api) -> bool {
             with_query(api, &q).await == 60002
         }
         Fault::EmptySigWrongCode => with_query(api, &query("administrator", "")).await == 70002,
+        // Issued 600 s ago: expired 10 s ago, or 60 s still to live.
+        Fault::ExpiredSigGrace => {
+            let sig = admin_sig(now() - 600, 590);
+            with_query(api, &query("administrator", &sig)).await == 70001
+        }
+        Fault::SigExpiresEarly => {
+            let sig = admin_sig(now() - 600, 660);
+            accepted_with_query(api, &query("administrator", &sig)).await
+        }
+        Fault::RandomMaxRefused => {
+            let q = query("administrator", &api.sig).replace("random=1", "random=4294967295");
+            accepted_with_query(api, &q).await
+        }
         Fault::OkStatusOnError => {
             api.call(GET_ATTR, json!({"GroupId": "missing"})).await.json["ActionStatus"] == "FAIL"
         }
@@ -173,6 +194,63 @@ async fn probe(fault: Fault, api: &Api) -> bool {
                 json!({"UserAttrs": [{"To_Account": "u1", "Attrs": {"sex": "x".repeat(51)}}]});
             api.call("timpush/set_attr", body).await.code() == 90030
         }
+        Fault::PushMinLengthOffByOne => {
+            api.import("u1").await;
+            let named = api
+                .call("timpush/set_attr_name", json!({"AttrNames": {"0": "s"}}))
+                .await;
+            let body = json!({"UserAttrs": [{"To_Account": "u1", "Attrs": {"s": "f"}}]});
+            named.ok() && api.call("timpush/set_attr", body).await.ok()
+        }
+        Fault::PushEmptyAccepted => {
+            api.call("timpush/set_attr_name", json!({"AttrNames": {"0": ""}}))
+                .await
+                .code()
+                == 90030
+        }
+        Fault::AttrIndexTenAccepted => {
+            api.call("timpush/set_attr_name", json!({"AttrNames": {"10": "ten"}}))
+                .await
+                .code()
+                == 90033
+        }
+        Fault::AttrIndexNineRefused => api
+            .call("timpush/set_attr_name", json!({"AttrNames": {"9": "nine"}}))
+            .await
+            .ok(),
+        Fault::AttrIndexNegativeAccepted => {
+            api.call(
+                "timpush/set_attr_name",
+                json!({"AttrNames": {"-1": "minus"}}),
+            )
+            .await
+            .code()
+                == 90033
+        }
+        Fault::AttrTypeUnchecked => {
+            let body = json!({"AttrNames": {"2": "tier"}, "AttrTypes": {"2": 2}});
+            api.call("timpush/set_attr_name", body).await.code() == 90033
+        }
+        Fault::GroupIdLimitOffByOne => {
+            let body = json!({"Type": "Public", "Name": "n", "GroupId": "g".repeat(49)});
+            api.call("group_open_http_svc/create_group", body)
+                .await
+                .code()
+                == 10015
+        }
+        Fault::UserIdMaxRefused => api
+            .call(
+                "im_open_login_svc/account_import",
+                json!({"UserID": "u".repeat(32)}),
+            )
+            .await
+            .ok(),
+        Fault::StoredAtMaxTruncated => {
+            let g = api.group("Public").await;
+            let value = "v".repeat(4000);
+            assert!(api.modify(&g, kv(&[("k", &value)])).await.ok());
+            api.attrs(&g).await == [("k".to_owned(), value)]
+        }
         Fault::LongKeyWrongCode => {
             let g = api.group("Public").await;
             api.modify(&g, kv(&[(&"k".repeat(40), "v")])).await.code() == 10045
@@ -192,7 +270,7 @@ async fn probe(fault: Fault, api: &Api) -> bool {
         }
         Fault::UnsetAttrNameAccepted => {
             api.import("u1").await;
-            let body = json!({"UserAttrs": [{"To_Account": "u1", "Attrs": {"never-set": "x"}}]});
+            let body = json!({"UserAttrs": [{"To_Account": "u1", "Attrs": {"never-set": "xy"}}]});
             api.call("timpush/set_attr", body).await.code() == 90033
         }
         Fault::AvchatroomRefused => {
@@ -283,6 +361,38 @@ async fn probe(fault: Fault, api: &Api) -> bool {
             }
             codes == [0, 0, 0, 0, 0, 10049]
         }
+        Fault::ReadsCountAsWrites => {
+            let g = api.group("Public").await;
+            let mut codes = Vec::new();
+            for _ in 0..5 {
+                codes.push(api.call(GET_ATTR, json!({"GroupId": g})).await.code());
+            }
+            for i in 0..5 {
+                codes.push(api.modify(&g, kv(&[("k", &i.to_string())])).await.code());
+            }
+            codes == [0; 10]
+        }
+        Fault::WriteLimitPerApp => {
+            let (g, h) = (api.group("Public").await, api.group("Public").await);
+            let mut codes = Vec::new();
+            for group in [&h, &g] {
+                for i in 0..5 {
+                    codes.push(api.modify(group, kv(&[("k", &i.to_string())])).await.code());
+                }
+            }
+            codes == [0; 10]
+        }
+        Fault::WriteLimitPerApi => {
+            let g = api.group("Public").await;
+            let mut codes = Vec::new();
+            for i in 0..4 {
+                codes.push(api.modify(&g, kv(&[("k", &i.to_string())])).await.code());
+            }
+            let set = api.attr_op("set_group_attr", &g, Some(kv(&[("k", "s")])));
+            codes.push(set.await.code());
+            codes.push(api.modify(&g, kv(&[("k", "last")])).await.code());
+            codes == [0, 0, 0, 0, 0, 10049]
+        }
     }
 }
 
@@ -358,6 +468,13 @@ const OVERLAPS: &[(Fault, Fault)] = &[
     (Fault::GroupAttrFieldRenamed, Fault::ClearLeavesOneKey),
     // No ErrorList, no ErrorList code to read.
     (Fault::ErrorListMissing, Fault::ErrorListWrongCode),
+    // Without the limit (or with 10 a second) the shared bucket never fills.
+    (Fault::NoWriteRateLimit, Fault::WriteLimitPerApi),
+    (Fault::WriteRateLimitTen, Fault::WriteLimitPerApi),
+    // A sig accepted whatever its age is accepted 10 s after expiry too.
+    (Fault::ExpiredSigAccepted, Fault::ExpiredSigGrace),
+    // The read-back goes through GroupAttrAry.
+    (Fault::GroupAttrFieldRenamed, Fault::StoredAtMaxTruncated),
 ];
 
 /// Envelope faults change every error response, so every probe that reads one sees them.

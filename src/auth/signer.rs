@@ -188,6 +188,32 @@ mod tests {
     }
 
     #[test]
+    fn a_chosen_time_and_lifetime_land_either_side_of_expiry() {
+        // The spec's expiry edges: issued 600 s ago, 60 s still to live or expired 10 s ago
+        // (valid while now <= time + expire, reference §3.1).
+        let key = SecretKey::new("k");
+        let signer = Signer::new(7, "administrator", Credentials::Key(key.clone()));
+        let signed = |expire_secs| {
+            signer
+                .usersig(&SigRequest {
+                    age_secs: Some(600),
+                    expire_secs: Some(expire_secs),
+                    ..Default::default()
+                })
+                .unwrap()
+        };
+        let now = unix_now();
+        let before = usersig::decode(&signed(660)).unwrap().claims;
+        assert!(before.time <= now.saturating_sub(600) + 1);
+        assert_eq!(before.expires_at(), before.time + 660);
+        assert!(usersig::verify(&signed(660), &key, 7, "administrator", now).is_ok());
+        assert!(matches!(
+            usersig::verify(&signed(590), &key, 7, "administrator", now),
+            Err(usersig::VerifyError::Expired { .. })
+        ));
+    }
+
+    #[test]
     fn ready_sig_cannot_sign_variants() {
         let signer = Signer::new(7, "administrator", Credentials::Ready("ready".into()));
         assert_eq!(signer.usersig(&SigRequest::default()).unwrap(), "ready");

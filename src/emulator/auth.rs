@@ -151,12 +151,17 @@ pub(crate) fn check_query(
         return Err(ApiError::new(code::BAD_IDENTIFIER, "identifier is missing"));
     };
     check_usersig(config, faults, cache, identifier, query.usersig.as_deref())?;
+    let random_max = if faults.has(Fault::RandomMaxRefused) {
+        u32::MAX - 1
+    } else {
+        u32::MAX
+    };
     if !faults.has(Fault::RandomNotChecked)
         && query
             .random
             .as_deref()
             .and_then(|r| r.parse::<u32>().ok())
-            .is_none()
+            .is_none_or(|r| r > random_max)
     {
         return Err(ApiError::new(
             code::BAD_HTTP_REQUEST,
@@ -209,7 +214,18 @@ fn check_usersig(
             "identifier in the usersig differs from the request",
         ));
     }
-    if now > claims.expires_at && !faults.has(Fault::ExpiredSigAccepted) {
+    // The deviations of the two expiry faults: a grace after expiry, a margin before it.
+    let grace = if faults.has(Fault::ExpiredSigGrace) {
+        30
+    } else {
+        0
+    };
+    let early = if faults.has(Fault::SigExpiresEarly) {
+        120
+    } else {
+        0
+    };
+    if now + early > claims.expires_at + grace && !faults.has(Fault::ExpiredSigAccepted) {
         return Err(ApiError::new(code::SIG_EXPIRED, "usersig expired"));
     }
     if !claims.hmac_ok && !faults.has(Fault::WrongKeyAccepted) {

@@ -38,6 +38,9 @@ faults! {
     ContenttypeNotChecked => "contenttype-not-checked": "a missing or non-json contenttype query value is accepted (no 60002)";
     RandomNotChecked => "random-not-checked": "a missing or non-u32 random query value is accepted (no 60002)";
     EmptySigWrongCode => "empty-sig-wrong-code": "a missing or empty usersig answers 70003 instead of 70002";
+    ExpiredSigGrace => "expired-sig-grace": "a usersig expired less than 30 s ago is still accepted (a clock-skew grace the docs do not give)";
+    SigExpiresEarly => "sig-expires-early": "a usersig is refused as expired (70001) from 120 s before time + expire";
+    RandomMaxRefused => "random-max-refused": "the largest random, 4294967295, is refused with 60002 (the range checked as < 4294967295)";
     // envelope
     OkStatusOnError => "ok-status-on-error": "error responses carry ActionStatus \"OK\" instead of \"FAIL\"";
     ErrorCodeAsString => "error-code-as-string": "ErrorCode is sent as a JSON string (\"0\", \"10010\") instead of an integer";
@@ -54,6 +57,14 @@ faults! {
     TotalSizeOffByOne => "total-size-off-by-one": "a total of 16001 value bytes is accepted (limit > 16001 instead of > 16000)";
     AccountBatchOffByOne => "account-batch-off-by-one": "101 accounts per request are accepted where 100 is the limit (multiaccount_import, account_delete, account_check, push attribute APIs)";
     PushValueLimitOffByOne => "push-value-limit-off-by-one": "push attribute values of 51 bytes are accepted (limit > 51 instead of > 50)";
+    PushMinLengthOffByOne => "push-min-length-off-by-one": "push attribute names and values of 1 byte are refused with 90030 (minimum 2 bytes instead of 1)";
+    PushEmptyAccepted => "push-empty-accepted": "empty push attribute names and values are accepted (no 90030)";
+    AttrIndexTenAccepted => "attr-index-ten-accepted": "push attribute index \"10\" is accepted by set_attr_name (indexes 0-10 instead of 0-9)";
+    AttrIndexNineRefused => "attr-index-nine-refused": "push attribute index \"9\" is refused by set_attr_name with 90033 (indexes 0-8 instead of 0-9)";
+    AttrIndexNegativeAccepted => "attr-index-negative-accepted": "push attribute index \"-1\" is accepted by set_attr_name (and ignored)";
+    AttrTypeUnchecked => "attr-type-unchecked": "AttrTypes values other than 0 and 1 are accepted (and taken as 0)";
+    GroupIdLimitOffByOne => "group-id-limit-off-by-one": "create_group accepts custom GroupIds of 49 bytes (limit > 49 instead of > 48)";
+    UserIdMaxRefused => "user-id-max-refused": "account_import refuses UserIDs of 32 bytes with 70402 (limit < 32 instead of <= 32)";
     // error codes
     LongKeyWrongCode => "long-key-wrong-code": "an over-long attribute key answers 10004 instead of 10045";
     UnknownGroupWrongCode => "unknown-group-wrong-code": "an unknown or destroyed group answers 10004 instead of 10010 on the attribute APIs";
@@ -71,12 +82,16 @@ faults! {
     KeysCaseInsensitive => "keys-case-insensitive": "attribute keys are compared case-insensitively (\"Seat\" and \"seat\" are one key)";
     DestroyedGroupKeepsAttrs => "destroyed-group-keeps-attrs": "after destroy_group the attribute APIs still reach the group's attributes (no 10010)";
     GroupAttrFieldRenamed => "group-attr-field-renamed": "get_group_attr answers the list in a field named GroupAttr instead of GroupAttrAry";
+    StoredAtMaxTruncated => "stored-at-max-truncated": "strings of exactly their maximum length are stored without their last character (attribute keys 32 B and values 4000 B, push names and values 50 B, group Name 30 B, Introduction 240 B, Notification 300 B, FaceUrl 100 B)";
     // ErrorList
     ErrorListMissing => "error-list-missing": "push attribute APIs leave unknown accounts out silently (no ErrorList)";
     ErrorListWrongCode => "error-list-wrong-code": "ErrorList entries for unknown accounts carry 90048 instead of 70107";
     // rate limits
     NoWriteRateLimit => "no-write-rate-limit": "attribute writes per group are not limited (no 10049)";
     WriteRateLimitTen => "write-rate-limit-ten": "attribute writes per group are limited to 10 per second instead of 5";
+    ReadsCountAsWrites => "reads-count-as-writes": "get_group_attr counts toward the 5 attribute writes per second of its group";
+    WriteLimitPerApp => "write-limit-per-app": "the 5 attribute writes per second are counted across all groups of the app, not per group";
+    WriteLimitPerApi => "write-limit-per-api": "modify, set, clear and delete each have their own 5 writes/s per group instead of sharing one";
 }
 
 /// Every fault, in declaration order (grouped by class).
@@ -119,7 +134,7 @@ impl FromStr for Fault {
 
 /// The active faults as a bit set, so the hot path checks one in a single instruction.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct FaultSet(u64);
+pub(crate) struct FaultSet(u128);
 
 #[cfg(test)]
 impl FaultSet {
@@ -135,8 +150,18 @@ impl FaultSet {
         self.0 & Self::bit(fault) != 0
     }
 
-    fn bit(fault: Fault) -> u64 {
-        1u64 << (fault as u32)
+    fn bit(fault: Fault) -> u128 {
+        1u128 << (fault as u32)
+    }
+
+    /// A string as a store keeps it: whole, or, under `stored-at-max-truncated`, without its
+    /// last character when it is exactly `max` bytes long.
+    pub(crate) fn stored(self, value: &str, max: usize) -> String {
+        let mut kept = value.to_owned();
+        if self.has(Fault::StoredAtMaxTruncated) && value.len() == max {
+            kept.pop();
+        }
+        kept
     }
 }
 
@@ -149,7 +174,7 @@ mod tests {
     #[test]
     fn names_are_unique_kebab_case_and_round_trip() {
         assert!(all_faults().len() >= 32);
-        assert!(all_faults().len() <= 64, "FaultSet is a u64");
+        assert!(all_faults().len() <= 128, "FaultSet is a u128");
         let mut seen = HashSet::new();
         for f in all_faults() {
             assert!(seen.insert(f.name()), "duplicate {}", f.name());

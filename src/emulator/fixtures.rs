@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::auth::unix_now;
 use super::faults::{Fault, FaultSet};
-use super::group_attr::{is_valid_group_id, parse_group_id};
+use super::group_attr::{MAX_GROUP_ID_BYTES, is_valid_group_id, parse_group_id};
 use super::reply::{ApiError, ApiResult, Reply, code};
 use super::state::{AppState, GroupInfo, GroupRecord, GroupType, lock};
 
@@ -49,7 +49,8 @@ pub(crate) fn account_import(state: &AppState, body: &Map<String, Value>) -> Api
         .or_else(|| body.get("Identifier"))
         .and_then(Value::as_str)
         .ok_or_else(|| account_param("UserID is missing or not a string"))?;
-    if !is_valid_user_id(id) {
+    let at_max_refused = state.faults.has(Fault::UserIdMaxRefused) && id.len() == MAX_USER_ID_BYTES;
+    if !is_valid_user_id(id) || at_max_refused {
         return Err(account_param("UserID is empty or longer than 32 bytes"));
     }
     for field in ["Nick", "FaceUrl"] {
@@ -202,13 +203,21 @@ fn auto_group_id(state: &AppState, group_type: GroupType) -> String {
 
 /// Custom GroupId rules (§4.2): printable ASCII, ≤ 48 bytes, no `@TGS#` prefix except that a
 /// Community ID must start with `@TGS#_`.
-fn check_custom_group_id(id: &str, group_type: GroupType) -> Result<(), ApiError> {
+fn check_custom_group_id(
+    faults: FaultSet,
+    id: &str,
+    group_type: GroupType,
+) -> Result<(), ApiError> {
     let prefix_ok = if group_type == GroupType::Community {
         id.starts_with("@TGS#_")
     } else {
         !id.starts_with("@TGS#")
     };
-    if is_valid_group_id(id) && prefix_ok {
+    // `group-id-limit-off-by-one` lets one byte more through; the other rules still hold.
+    let one_over = faults.has(Fault::GroupIdLimitOffByOne)
+        && id.len() == MAX_GROUP_ID_BYTES + 1
+        && id.bytes().all(|b| (0x20..=0x7e).contains(&b));
+    if (is_valid_group_id(id) || one_over) && prefix_ok {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -228,6 +237,7 @@ pub(crate) fn create_group(state: &AppState, body: &Map<String, Value>) -> ApiRe
         .get("Name")
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty() && n.len() <= MAX_GROUP_NAME_BYTES)
+        .map(|n| state.faults.stored(n, MAX_GROUP_NAME_BYTES))
         .ok_or_else(|| group_param("Name is missing, empty or longer than 30 bytes"))?;
     if group_type == GroupType::Community && !state.config.features.community_groups {
         return Err(ApiError::new(
@@ -238,14 +248,15 @@ pub(crate) fn create_group(state: &AppState, body: &Map<String, Value>) -> ApiRe
     let custom_id = match body.get("GroupId") {
         None => None,
         Some(Value::String(id)) => {
-            check_custom_group_id(id, group_type)?;
+            check_custom_group_id(state.faults, id, group_type)?;
             Some(id.as_str())
         }
         Some(_) => return Err(group_param("GroupId is not a string")),
     };
-    let introduction = optional_text(body, "Introduction", MAX_INTRODUCTION_BYTES)?;
-    let notification = optional_text(body, "Notification", MAX_NOTIFICATION_BYTES)?;
-    let face_url = optional_text(body, "FaceUrl", MAX_FACE_URL_BYTES)?;
+    let text = |field, max| optional_text(body, field, max).map(|t| state.faults.stored(&t, max));
+    let introduction = text("Introduction", MAX_INTRODUCTION_BYTES)?;
+    let notification = text("Notification", MAX_NOTIFICATION_BYTES)?;
+    let face_url = text("FaceUrl", MAX_FACE_URL_BYTES)?;
     let apply_join_option = match body.get("ApplyJoinOption") {
         None if group_type == GroupType::AvChatRoom => "FreeAccess".to_owned(),
         None => "NeedPermission".to_owned(),
@@ -471,11 +482,17 @@ mod tests {
 
     #[test]
     fn custom_id_prefix_rules() {
-        assert!(check_custom_group_id("MyGroup1", GroupType::Public).is_ok());
-        assert!(check_custom_group_id("@TGS#mine", GroupType::Public).is_err());
-        assert!(check_custom_group_id("@TGS#_mine", GroupType::Community).is_ok());
-        assert!(check_custom_group_id("mine", GroupType::Community).is_err());
-        assert!(check_custom_group_id(&"g".repeat(49), GroupType::Private).is_err());
+        let none = FaultSet::default();
+        assert!(check_custom_group_id(none, "MyGroup1", GroupType::Public).is_ok());
+        assert!(check_custom_group_id(none, "@TGS#mine", GroupType::Public).is_err());
+        assert!(check_custom_group_id(none, "@TGS#_mine", GroupType::Community).is_ok());
+        assert!(check_custom_group_id(none, "mine", GroupType::Community).is_err());
+        assert!(check_custom_group_id(none, &"g".repeat(48), GroupType::Private).is_ok());
+        assert!(check_custom_group_id(none, &"g".repeat(49), GroupType::Private).is_err());
+        let one_over = FaultSet::new(&[Fault::GroupIdLimitOffByOne]);
+        assert!(check_custom_group_id(one_over, &"g".repeat(49), GroupType::Private).is_ok());
+        assert!(check_custom_group_id(one_over, &"g".repeat(50), GroupType::Private).is_err());
+        assert!(check_custom_group_id(one_over, &"群".repeat(16), GroupType::Private).is_err());
     }
 
     #[test]

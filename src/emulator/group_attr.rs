@@ -273,6 +273,7 @@ pub(crate) fn handle(state: &AppState, op: AttrOp, body: &Map<String, Value>) ->
         AttrOp::Delete => parse_entries(body, false, false),
     };
     let mut store = lock(&state.groups);
+    let store = &mut *store;
     let record = match store.groups.get_mut(group_id) {
         Some(r) if !r.destroyed || faults.has(Fault::DestroyedGroupKeepsAttrs) => r,
         _ => {
@@ -290,29 +291,68 @@ pub(crate) fn handle(state: &AppState, op: AttrOp, body: &Map<String, Value>) ->
             "this group type does not support this attribute operation",
         ));
     }
+    let limited = state.config.write_rate_limit && !faults.has(Fault::NoWriteRateLimit);
     if op == AttrOp::Get {
+        if limited && faults.has(Fault::ReadsCountAsWrites) {
+            record.recent_writes.record(Instant::now());
+        }
         return Ok(render_get(state, &record.attrs));
     }
     let entries = entries?;
     check_entry_limits(faults, &entries)?;
-    let next = apply(faults, op, &record.attrs, &entries)?;
-    if state.config.write_rate_limit && !faults.has(Fault::NoWriteRateLimit) {
+    let next = stored(faults, apply(faults, op, &record.attrs, &entries)?);
+    if limited {
         let limit = if faults.has(Fault::WriteRateLimitTen) {
             10
         } else {
             MAX_WRITES_PER_SEC
         };
+        // The window the write counts in: the group's, or a faulty vendor's other one.
+        let window = if faults.has(Fault::WriteLimitPerApp) {
+            &mut store.app_writes
+        } else if faults.has(Fault::WriteLimitPerApi) {
+            &mut record.writes_per_api[write_slot(op)]
+        } else {
+            &mut record.recent_writes
+        };
         let now = Instant::now();
-        if !record.recent_writes.would_admit(now, limit) {
+        if !window.would_admit(now, limit) {
             return Err(ApiError::new(
                 code::ATTR_WRITE_RATE,
                 "more than 5 attribute writes per second on this group",
             ));
         }
-        record.recent_writes.record(now);
+        window.record(now);
     }
     record.attrs = next;
     Ok(Reply::ok())
+}
+
+/// Which of a group's per-API windows a write uses under `write-limit-per-api`.
+fn write_slot(op: AttrOp) -> usize {
+    match op {
+        AttrOp::Get | AttrOp::Modify => 0,
+        AttrOp::Set => 1,
+        AttrOp::Clear => 2,
+        AttrOp::Delete => 3,
+    }
+}
+
+/// The attributes as the store keeps them: under `stored-at-max-truncated` a key or value of
+/// exactly the maximum length loses its last character (after every limit was checked).
+fn stored(faults: FaultSet, attrs: Vec<(String, String)>) -> Vec<(String, String)> {
+    if !faults.has(Fault::StoredAtMaxTruncated) {
+        return attrs;
+    }
+    attrs
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                faults.stored(&k, MAX_KEY_BYTES),
+                faults.stored(&v, MAX_VALUE_BYTES),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

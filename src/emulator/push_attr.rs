@@ -68,25 +68,60 @@ fn parse_index(key: &str) -> Option<u8> {
     }
 }
 
+/// An AttrNames key as an index, with the index faults applied: `Ok(None)` is a key the
+/// faulty vendor accepts and ignores.
+fn attr_index(faults: FaultSet, key: &str) -> Result<Option<u8>, ApiError> {
+    match (parse_index(key), key) {
+        (Some(9), _) if faults.has(Fault::AttrIndexNineRefused) => {}
+        (Some(index), _) => return Ok(Some(index)),
+        (None, "10") if faults.has(Fault::AttrIndexTenAccepted) => return Ok(Some(10)),
+        (None, "-1") if faults.has(Fault::AttrIndexNegativeAccepted) => return Ok(None),
+        (None, _) => {}
+    }
+    Err(invalid_attr(format!("attribute index {key:?} is not 0-9")))
+}
+
+/// Attribute names and values are 1..=50 bytes (90030 "length is 0 or greater than 50").
+fn check_length(
+    faults: FaultSet,
+    text: &str,
+    max: usize,
+    what: &'static str,
+) -> Result<(), ApiError> {
+    let min = if faults.has(Fault::PushEmptyAccepted) {
+        0
+    } else if faults.has(Fault::PushMinLengthOffByOne) {
+        2
+    } else {
+        1
+    };
+    if text.len() < min || text.len() > max {
+        return Err(ApiError::new(code::PUSH_ATTR_LENGTH, what));
+    }
+    Ok(())
+}
+
 fn set_attr_name(state: &AppState, generation: PushGen, body: &Map<String, Value>) -> ApiResult {
+    let faults = state.faults;
     let names = body
         .get("AttrNames")
         .and_then(Value::as_object)
         .ok_or_else(|| param("AttrNames is missing or not an object"))?;
     let mut requested = BTreeMap::new();
     for (key, name) in names {
-        let index = parse_index(key)
-            .ok_or_else(|| invalid_attr(format!("attribute index {key:?} is not 0-9")))?;
+        let index = attr_index(faults, key)?;
         let name = name
             .as_str()
             .ok_or_else(|| param("attribute name is not a string"))?;
-        if name.is_empty() || name.len() > MAX_NAME_BYTES {
-            return Err(ApiError::new(
-                code::PUSH_ATTR_LENGTH,
-                "attribute name is empty or longer than 50 bytes",
-            ));
+        check_length(
+            faults,
+            name,
+            MAX_NAME_BYTES,
+            "attribute name is empty or longer than 50 bytes",
+        )?;
+        if let Some(index) = index {
+            requested.insert(index, faults.stored(name, MAX_NAME_BYTES));
         }
-        requested.insert(index, name.to_owned());
     }
     // Gen 1 has no AttrTypes; its field is ignored there.
     let mut requested_types = BTreeMap::new();
@@ -102,11 +137,12 @@ fn set_attr_name(state: &AppState, generation: PushGen, body: &Map<String, Value
                 .ok_or_else(|| {
                     invalid_attr(format!("AttrTypes key {key:?} is not in AttrNames"))
                 })?;
-            let kind = kind
-                .as_u64()
-                .filter(|k| *k <= 1)
-                .ok_or_else(|| invalid_attr("AttrTypes value must be 0 or 1"))?;
-            requested_types.insert(index, kind as u8);
+            let kind = match kind.as_i64() {
+                Some(k @ 0..=1) => k as u8,
+                Some(_) if faults.has(Fault::AttrTypeUnchecked) => 0,
+                _ => return Err(invalid_attr("AttrTypes value must be 0 or 1")),
+            };
+            requested_types.insert(index, kind);
         }
     }
     let mut push = lock(&state.push);
@@ -270,14 +306,14 @@ fn set_attr(state: &AppState, body: &Map<String, Value>) -> ApiResult {
             let value = value
                 .as_str()
                 .ok_or_else(|| param("attribute value is not a string"))?;
-            if value.is_empty() || value.len() > max_value {
-                return Err(ApiError::new(
-                    code::PUSH_ATTR_LENGTH,
-                    "attribute value is empty or longer than 50 bytes",
-                ));
-            }
+            check_length(
+                faults,
+                value,
+                max_value,
+                "attribute value is empty or longer than 50 bytes",
+            )?;
             match name_index(&push, name) {
-                Ok(index) => values.push((index, value.to_owned())),
+                Ok(index) => values.push((index, faults.stored(value, MAX_VALUE_BYTES))),
                 // The faulty vendor says OK but has nowhere to keep the value.
                 Err(_) if faults.has(Fault::UnsetAttrNameAccepted) => {}
                 Err(e) => return Err(e),

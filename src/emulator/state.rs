@@ -121,6 +121,8 @@ pub(crate) struct GroupRecord {
     /// In insertion order; at most 16 entries, so a linear scan beats hashing.
     pub attrs: Vec<(String, String)>,
     pub recent_writes: SlidingWindow,
+    /// One window per write API, used only under the `write-limit-per-api` fault.
+    pub writes_per_api: [SlidingWindow; 4],
     /// Only kept (instead of removed) under the `destroyed-group-keeps-attrs` fault.
     pub destroyed: bool,
 }
@@ -131,6 +133,7 @@ impl GroupRecord {
             info,
             attrs: Vec::new(),
             recent_writes: SlidingWindow::default(),
+            writes_per_api: Default::default(),
             destroyed: false,
         }
     }
@@ -141,6 +144,8 @@ impl GroupRecord {
 #[derive(Debug, Default)]
 pub(crate) struct GroupAttrStore {
     pub groups: HashMap<String, GroupRecord>,
+    /// Every attribute write of the app, used only under the `write-limit-per-app` fault.
+    pub app_writes: SlidingWindow,
 }
 
 /// App attribute names and every user's push attribute values.

@@ -1,5 +1,5 @@
 //! Turns a suite into the concrete cases one profile runs: the written cases plus the ones
-//! generated from declared group-type support, limits and write rates.
+//! generated from its declared rules (`rules.rs`).
 
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -32,23 +32,24 @@ pub struct PlannedCase {
 }
 
 impl Suite {
-    /// Every case that runs under `profile`, in file order, generated cases after written ones.
+    /// Every case that runs under `profile`, in file order: the service's written cases, then
+    /// each endpoint's, each group followed by the cases generated from its declared rules.
     pub fn plan(&self, profile: &str) -> Vec<PlannedCase> {
+        let mut generated = self.expand(profile).cases;
         let mut out = Vec::new();
         for case in &self.service.cases {
             if applies(case, profile) {
                 out.push(self.written(SERVICE_GROUP, case));
             }
         }
+        out.extend(generated.shift_remove(SERVICE_GROUP).unwrap_or_default());
         for endpoint in self.endpoints.values() {
             for case in &endpoint.cases {
                 if applies(case, profile) {
                     out.push(self.written(&endpoint.name, case));
                 }
             }
-            self.group_type_cases(endpoint, profile, &mut out);
-            self.limit_cases(endpoint, &mut out);
-            self.write_limit_cases(endpoint, &mut out);
+            out.extend(generated.shift_remove(&endpoint.name).unwrap_or_default());
         }
         out
     }
@@ -71,7 +72,11 @@ impl Suite {
         }
     }
 
-    fn locks_of(&self, own: &[String], fixtures: &IndexMap<String, FixtureUse>) -> Vec<String> {
+    pub(super) fn locks_of(
+        &self,
+        own: &[String],
+        fixtures: &IndexMap<String, FixtureUse>,
+    ) -> Vec<String> {
         let mut locks = own.to_vec();
         for u in fixtures.values() {
             if let Some(def) = self.service.fixtures.get(&u.fixture) {
@@ -81,143 +86,6 @@ impl Suite {
         locks.sort();
         locks.dedup();
         locks
-    }
-
-    fn generated(
-        &self,
-        endpoint: &Endpoint,
-        name: String,
-        description: String,
-        template: &CaseTemplate,
-        vars: IndexMap<String, Value>,
-        steps: Vec<Step>,
-    ) -> PlannedCase {
-        let mut tags = template.tags.clone();
-        tags.push("generated".into());
-        PlannedCase {
-            id: format!("{}::{name}", endpoint.name),
-            group: endpoint.name.clone(),
-            name,
-            description,
-            tags,
-            requires: Vec::new(),
-            locks: self.locks_of(&template.locks, &template.fixtures),
-            vars,
-            fixtures: template.fixtures.clone(),
-            steps,
-            teardown: Vec::new(),
-            generated: true,
-            loc: template.loc.clone(),
-        }
-    }
-
-    fn group_type_cases(&self, endpoint: &Endpoint, profile: &str, out: &mut Vec<PlannedCase>) {
-        let Some(support) = &endpoint.group_types else {
-            return;
-        };
-        let Some(probe) = &support.probe else { return };
-        let supported = endpoint.supported_group_types(profile).unwrap_or_default();
-        for group_type in &self.service.group_types {
-            let ok = supported.contains(group_type);
-            let code = if ok {
-                self.service.envelope.success_code
-            } else {
-                support.unsupported_code
-            };
-            let mut vars = IndexMap::new();
-            vars.insert("group_type".to_owned(), Value::from(group_type.clone()));
-            let steps = with_last_code(&probe.steps, CodeSet(vec![code]));
-            let verdict = if ok { "supported" } else { "not supported" };
-            let mut case = self.generated(
-                endpoint,
-                format!("group_type.{group_type}"),
-                format!("{group_type} is {verdict} under profile {profile}: expects code {code}"),
-                probe,
-                vars,
-                steps,
-            );
-            case.tags.push("group_type".into());
-            out.push(case);
-        }
-    }
-
-    fn limit_cases(&self, endpoint: &Endpoint, out: &mut Vec<PlannedCase>) {
-        for limit in endpoint.limits.values() {
-            let Some(probe) = &limit.probe else { continue };
-            for encoding in &limit.encodings {
-                for past in [false, true] {
-                    let n = limit.max + u64::from(past);
-                    let code = if past {
-                        limit.code.clone()
-                    } else {
-                        CodeSet(vec![self.service.envelope.success_code])
-                    };
-                    let label = match limit.unit {
-                        LimitUnit::Bytes => format!("{}.", encoding.label()),
-                        LimitUnit::Count => String::new(),
-                    };
-                    let edge = if past { "past_max" } else { "at_max" };
-                    let mut vars = IndexMap::new();
-                    vars.insert("n".to_owned(), Value::from(n));
-                    vars.insert("fill".to_owned(), Value::from(encoding.fill()));
-                    let unit = match limit.unit {
-                        LimitUnit::Bytes => "UTF-8 bytes",
-                        LimitUnit::Count => "items",
-                    };
-                    let mut case = self.generated(
-                        endpoint,
-                        format!("limit.{}.{label}{edge}", limit.name),
-                        format!(
-                            "{} at {n} {unit} (limit {}): expects code {code}",
-                            limit.name, limit.max
-                        ),
-                        probe,
-                        vars,
-                        with_last_code(&probe.steps, code),
-                    );
-                    case.tags.push("limit".into());
-                    out.push(case);
-                }
-            }
-        }
-    }
-
-    fn write_limit_cases(&self, endpoint: &Endpoint, out: &mut Vec<PlannedCase>) {
-        for w in &endpoint.write_limits {
-            let Some(probe) = &w.probe else { continue };
-            let Some((last, setup)) = probe.steps.split_last() else {
-                continue;
-            };
-            for past in [false, true] {
-                let count = w.per_second + u32::from(past);
-                let mut steps = setup.to_vec();
-                for i in 0..count {
-                    let mut step = last.clone();
-                    step.burst = true;
-                    let expected = if past && i + 1 == count {
-                        w.code.clone()
-                    } else {
-                        CodeSet(vec![self.service.envelope.success_code])
-                    };
-                    step.expect.code = Some(expected);
-                    steps.push(step);
-                }
-                let edge = if past { "past_limit" } else { "at_limit" };
-                let mut case = self.generated(
-                    endpoint,
-                    format!("rate.{}.{edge}", w.bucket),
-                    format!(
-                        "{count} writes at once to one `{}` bucket (limit {}/s)",
-                        w.bucket, w.per_second
-                    ),
-                    probe,
-                    IndexMap::new(),
-                    steps,
-                );
-                case.tags.push("rate".into());
-                out.push(case);
-            }
-        }
     }
 }
 
@@ -264,12 +132,4 @@ impl PlannedCase {
 
 fn applies(case: &CaseDef, profile: &str) -> bool {
     case.profiles.is_empty() || case.profiles.iter().any(|p| p == profile)
-}
-
-fn with_last_code(steps: &[Step], code: CodeSet) -> Vec<Step> {
-    let mut steps = steps.to_vec();
-    if let Some(last) = steps.last_mut() {
-        last.expect.code = Some(code);
-    }
-    steps
 }

@@ -89,6 +89,7 @@ impl<'a> Lint<'a> {
             }
         }
         self.cases(&service.cases, None);
+        self.service_rules();
     }
 
     fn endpoint(&mut self, endpoint: &'a Endpoint) {
@@ -117,24 +118,101 @@ impl<'a> Lint<'a> {
                 );
             }
             if let Some(probe) = &support.probe {
-                self.template(probe, &["group_type"], endpoint);
+                self.template(probe, &["group_type"], &[]);
             }
         }
         for limit in endpoint.limits.values() {
             let what = format!("limit `{}`", limit.name);
             self.codes_declared(&limit.loc, &what, &limit.code, endpoint);
+            self.codes_declared(&limit.loc, &what, &limit.min_code, endpoint);
+            for side in ["at_min", "below_min"] {
+                if limit.min.is_none() && limit.untriggerable.contains_key(side) {
+                    self.err(
+                        &limit.loc,
+                        format!("{what} declares side `{side}` untriggerable but has no `min`"),
+                    );
+                }
+            }
             if let Some(probe) = &limit.probe {
-                self.template(probe, &["n", "fill"], endpoint);
+                self.template(probe, &["n", "fill"], &limit.read_back);
+            } else if !limit.read_back.is_empty() {
+                self.err(&limit.loc, format!("{what} has `read_back` but no probe"));
+            }
+        }
+        for range in endpoint.ranges.values() {
+            let what = format!("range `{}`", range.name);
+            self.codes_declared(&range.loc, &what, &range.code, endpoint);
+            if let Some(probe) = &range.probe {
+                self.template(probe, &["n"], &[]);
             }
         }
         for w in &endpoint.write_limits {
-            let what = format!("write limit `{}`", w.bucket);
-            self.codes_declared(&w.loc, &what, &w.code, endpoint);
-            if let Some(probe) = &w.probe {
-                self.template(probe, &[], endpoint);
-            }
+            self.write_limit(endpoint, w);
         }
         self.cases(&endpoint.cases, Some(endpoint));
+    }
+
+    fn write_limit(&mut self, endpoint: &Endpoint, w: &WriteLimit) {
+        let what = format!("write limit `{}`", w.bucket);
+        self.codes_declared(&w.loc, &what, &w.code, endpoint);
+        let Some(probe) = &w.probe else {
+            if !w.counted.is_empty() || !w.not_counted.is_empty() {
+                self.err(
+                    &w.loc,
+                    format!("{what} has `counted` or `not_counted` entries but no probe"),
+                );
+            }
+            return;
+        };
+        self.template(probe, &[], &[]);
+        let entries = w
+            .counted
+            .iter()
+            .map(|e| (true, e))
+            .chain(w.not_counted.iter().map(|e| (false, e)));
+        for (counted, (name, entry)) in entries {
+            for fixture in entry.fixtures.keys() {
+                if probe.fixtures.contains_key(fixture) {
+                    self.err(
+                        &entry.loc,
+                        format!("{what}: entry `{name}` names fixture `{fixture}`, which the probe already uses"),
+                    );
+                }
+            }
+            let mut merged = probe.clone();
+            merged.fixtures.extend(entry.fixtures.clone());
+            merged.steps.extend(entry.steps.iter().cloned());
+            self.template(&merged, &[], &entry.teardown);
+            if !counted {
+                continue;
+            }
+            if entry.steps.len() > w.per_second as usize {
+                self.err(
+                    &entry.loc,
+                    format!(
+                        "{what}: counted entry `{name}` has {} steps, more than the {} writes the bucket admits",
+                        entry.steps.len(),
+                        w.per_second
+                    ),
+                );
+            }
+            for step in &entry.steps {
+                let member = self
+                    .suite
+                    .endpoints
+                    .get(&step.call)
+                    .is_some_and(|e| e.write_limits.iter().any(|o| o.bucket == w.bucket));
+                if !member {
+                    self.err(
+                        &step.loc,
+                        format!(
+                            "{what}: counted entry `{name}` calls `{}`, which does not declare bucket `{}`",
+                            step.call, w.bucket
+                        ),
+                    );
+                }
+            }
+        }
     }
 
     fn group_types(&mut self, loc: &Loc, types: &[String]) {
@@ -162,11 +240,39 @@ impl<'a> Lint<'a> {
         }
     }
 
-    fn template(&mut self, probe: &CaseTemplate, generated: &[&str], _endpoint: &Endpoint) {
+    /// A probe's steps, then `after` (read-back steps) and its teardown, in one scope.
+    fn template(&mut self, probe: &CaseTemplate, generated: &[&str], after: &[Step]) {
         let mut scope = self.fixture_scope(&probe.fixtures);
         scope.extend(generated.iter().map(|s| s.to_string()));
-        for step in &probe.steps {
+        for step in probe.steps.iter().chain(after).chain(&probe.teardown) {
             self.step(step, &mut scope, "probe");
+        }
+    }
+
+    /// Service-wide rules: each is checked against the endpoint its probe calls last.
+    fn service_rules(&mut self) {
+        let service = &self.suite.service;
+        for range in service.ranges.values() {
+            if let Some(probe) = &range.probe {
+                self.template(probe, &["n"], &[]);
+                self.probe_codes(probe, &format!("range `{}`", range.name), &range.code);
+            }
+        }
+        if let Some(expiry) = &service.auth.expiry
+            && let Some(probe) = &expiry.probe
+        {
+            self.template(probe, &[], &[]);
+            self.probe_codes(probe, "expiry", &expiry.code);
+        }
+    }
+
+    fn probe_codes(&mut self, probe: &CaseTemplate, what: &str, codes: &CodeSet) {
+        let endpoint = probe
+            .steps
+            .last()
+            .and_then(|s| self.suite.endpoints.get(&s.call));
+        if let Some(endpoint) = endpoint {
+            self.codes_declared(&probe.loc, what, codes, endpoint);
         }
     }
 

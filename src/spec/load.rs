@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_saphyr::Location;
 
+use super::load_rules::LIMIT_SIDES;
 use super::model::*;
 use super::raw::*;
 use super::template::Template;
@@ -339,7 +340,7 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-struct Resolver {
+pub(super) struct Resolver {
     errors: Vec<SpecError>,
     schema_documents: IndexMap<String, Value>,
     /// `file://` URI of the suite root: paths in messages are shown relative to it.
@@ -347,11 +348,11 @@ struct Resolver {
     /// Where the files come from: the base URI of a file's schemas is made through it.
     source: ContractSource,
     /// Declared in the service file; set before any case is resolved.
-    profile_names: Vec<String>,
+    pub(super) profile_names: Vec<String>,
     feature_names: Vec<String>,
 }
 
-fn loc_of(file: &Arc<SpecFile>, l: &Location) -> Loc {
+pub(super) fn loc_of(file: &Arc<SpecFile>, l: &Location) -> Loc {
     Loc {
         file: file.clone(),
         line: (l.line() as u32).max(1),
@@ -360,7 +361,7 @@ fn loc_of(file: &Arc<SpecFile>, l: &Location) -> Loc {
 }
 
 impl Resolver {
-    fn err(&mut self, loc: &Loc, message: impl Into<String>) {
+    pub(super) fn err(&mut self, loc: &Loc, message: impl Into<String>) {
         self.errors.push(SpecError {
             loc: loc.clone(),
             message: message.into(),
@@ -377,7 +378,7 @@ impl Resolver {
         }
     }
 
-    fn strings(&self, file: &Arc<SpecFile>, items: &[S<String>]) -> Vec<String> {
+    pub(super) fn strings(&self, file: &Arc<SpecFile>, items: &[S<String>]) -> Vec<String> {
         let _ = file;
         items.iter().map(|s| s.value.clone()).collect()
     }
@@ -515,6 +516,8 @@ impl Resolver {
         let group_types: Vec<String> = raw.group_types.iter().map(|g| g.value.clone()).collect();
         let common_errors = self.errors_decl(file, raw.common_errors);
         let cases = raw.cases.iter().map(|c| self.case(file, c)).collect();
+        let ranges = self.ranges(file, &raw.ranges);
+        let expiry = raw_auth.expiry.as_ref().map(|e| self.expiry(file, e));
         let _ = auth_loc;
         Service {
             name: raw.service.value,
@@ -524,6 +527,7 @@ impl Resolver {
                 method: raw_auth.method,
                 query,
                 secret_params,
+                expiry,
             },
             envelope,
             group_types,
@@ -533,6 +537,7 @@ impl Resolver {
             retryable_codes: raw.retryable_codes.iter().map(|c| c.value).collect(),
             features,
             fixtures,
+            ranges,
             redactions,
             cases,
             loc,
@@ -705,14 +710,28 @@ impl Resolver {
                 if encodings.is_empty() {
                     encodings.push(Encoding::Ascii);
                 }
+                let code = CodeSet(l.value.code.value.to_vec());
                 let limit = Limit {
                     name: name.clone(),
                     description: l.value.description.clone(),
                     max: l.value.max,
                     unit: unit.unwrap_or(LimitUnit::Bytes),
-                    code: CodeSet(l.value.code.value.to_vec()),
+                    min_code: l
+                        .value
+                        .min_code
+                        .as_ref()
+                        .map_or_else(|| code.clone(), |c| CodeSet(c.value.to_vec())),
+                    code,
                     probe: l.value.probe.as_ref().map(|p| self.case_template(file, p)),
                     encodings,
+                    min: self.limit_min(file, name, &l.value),
+                    read_back: l
+                        .value
+                        .read_back
+                        .iter()
+                        .map(|s| self.step(file, s))
+                        .collect(),
+                    untriggerable: self.untriggerable(file, &l.value.untriggerable, &LIMIT_SIDES),
                     loc: ll,
                 };
                 (name.clone(), limit)
@@ -738,10 +757,13 @@ impl Resolver {
                     per_second: w.value.per_second,
                     code: CodeSet(w.value.code.value.to_vec()),
                     probe: w.value.probe.as_ref().map(|p| self.case_template(file, p)),
+                    counted: self.templates(file, &w.value.counted),
+                    not_counted: self.templates(file, &w.value.not_counted),
                     loc: wl,
                 }
             })
             .collect();
+        let ranges = self.ranges(file, &raw.ranges);
         let errors = self.errors_decl(file, raw.errors);
         let cases = raw.cases.iter().map(|c| self.case(file, c)).collect();
         Endpoint {
@@ -760,6 +782,7 @@ impl Resolver {
             request_schema: self.schema_ref(file, &raw.request_schema),
             response_schema: self.schema_ref(file, &raw.response_schema),
             limits,
+            ranges,
             errors,
             cases,
             file: file.clone(),
@@ -767,15 +790,26 @@ impl Resolver {
         }
     }
 
-    fn case_template(&mut self, file: &Arc<SpecFile>, raw: &S<RawCaseTemplate>) -> CaseTemplate {
+    pub(super) fn case_template(
+        &mut self,
+        file: &Arc<SpecFile>,
+        raw: &S<RawCaseTemplate>,
+    ) -> CaseTemplate {
         let loc = loc_of(file, &raw.referenced);
         if raw.value.steps.is_empty() {
             self.err(&loc, "a probe needs at least one step");
         }
         CaseTemplate {
+            description: raw.value.description.clone(),
             tags: raw.value.tags.clone(),
             fixtures: self.fixture_uses(file, &raw.value.fixtures),
             steps: raw.value.steps.iter().map(|s| self.step(file, s)).collect(),
+            teardown: raw
+                .value
+                .teardown
+                .iter()
+                .map(|s| self.step(file, s))
+                .collect(),
             locks: self.strings(file, &raw.value.locks),
             loc,
         }
@@ -864,7 +898,7 @@ impl Resolver {
         }
     }
 
-    fn step(&mut self, file: &Arc<SpecFile>, raw: &S<RawStep>) -> Step {
+    pub(super) fn step(&mut self, file: &Arc<SpecFile>, raw: &S<RawStep>) -> Step {
         let s = &raw.value;
         let loc = loc_of(file, &s.call.referenced);
         if s.body.is_some() && s.raw_body.is_some() {

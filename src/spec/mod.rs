@@ -4,8 +4,10 @@
 mod expand;
 mod lint;
 mod load;
+mod load_rules;
 pub mod model;
 mod raw;
+pub mod rules;
 pub mod template;
 
 pub use expand::{PlannedCase, SERVICE_GROUP};

@@ -96,6 +96,8 @@ pub struct Service {
     pub retryable_codes: Vec<i64>,
     pub features: IndexMap<String, Feature>,
     pub fixtures: IndexMap<String, FixtureDef>,
+    /// Documented ranges every call is subject to (a query parameter's values).
+    pub ranges: IndexMap<String, Range>,
     /// Response values that change from run to run, replaced in snapshots.
     pub redactions: Vec<Redaction>,
     /// Cases that belong to the service rather than one endpoint (auth, envelope).
@@ -113,6 +115,23 @@ pub struct AuthScheme {
     pub query: Vec<(String, Template)>,
     /// Parameters whose values are secrets: redacted in every output.
     pub secret_params: Vec<String>,
+    /// When a signature stops being valid; generates the cases just before and just after.
+    pub expiry: Option<SigExpiry>,
+}
+
+/// A signature is valid until `time + expire`; `probe` is sent with a sig that expires
+/// `before_secs` after it is sent (accepted) and one that expired `after_secs` before (`code`).
+/// Both are issued `issued_secs_ago`, so a target whose clock runs behind does not see a sig
+/// from its future.
+#[derive(Debug, Clone)]
+pub struct SigExpiry {
+    pub description: String,
+    pub code: CodeSet,
+    pub before_secs: u64,
+    pub after_secs: u64,
+    pub issued_secs_ago: u64,
+    pub probe: Option<CaseTemplate>,
+    pub loc: Loc,
 }
 
 impl Service {
@@ -246,6 +265,7 @@ pub struct Endpoint {
     pub request_schema: SchemaRef,
     pub response_schema: SchemaRef,
     pub limits: IndexMap<String, Limit>,
+    pub ranges: IndexMap<String, Range>,
     pub errors: IndexMap<i64, ErrorDecl>,
     pub cases: Vec<CaseDef>,
     pub file: Arc<SpecFile>,
@@ -303,7 +323,41 @@ pub struct Limit {
     /// its last step expects success at `max` and `code` at `max + 1`.
     pub probe: Option<CaseTemplate>,
     pub encodings: Vec<Encoding>,
+    /// The smallest allowed size, if the docs give one: generates the case at it (accepted)
+    /// and, above 0, the one just below it (`min_code`).
+    pub min: Option<u64>,
+    pub min_code: CodeSet,
+    /// Steps run after every accepted probe: read the value back where the docs say it is
+    /// stored, and check it came back unchanged.
+    pub read_back: Vec<Step>,
+    /// Sides that no case probes, each with the reason (`at_max`, `past_max`, `at_min`,
+    /// `below_min`).
+    pub untriggerable: IndexMap<String, String>,
     pub loc: Loc,
+}
+
+/// A documented range of integer values: `probe` runs with `${n}` at both ends (accepted) and
+/// just outside each (`code`).
+#[derive(Debug, Clone)]
+pub struct Range {
+    pub name: String,
+    pub description: String,
+    pub min: i64,
+    pub max: i64,
+    pub code: CodeSet,
+    /// Profiles the range is documented in; empty: all.
+    pub profiles: Vec<String>,
+    pub probe: Option<CaseTemplate>,
+    /// Sides that no case probes, each with the reason (`at_min`, `below_min`, `at_max`,
+    /// `past_max`).
+    pub untriggerable: IndexMap<String, String>,
+    pub loc: Loc,
+}
+
+impl Range {
+    pub fn applies(&self, profile: &str) -> bool {
+        self.profiles.is_empty() || self.profiles.iter().any(|p| p == profile)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,6 +400,12 @@ pub struct WriteLimit {
     pub code: CodeSet,
     /// Its steps are sent `per_second` (then `per_second + 1`) times in a burst.
     pub probe: Option<CaseTemplate>,
+    /// Other writes that count toward the same bucket: each entry's steps (one write each)
+    /// fill the bucket with the probe's writes, and the probe's next write is refused.
+    pub counted: IndexMap<String, CaseTemplate>,
+    /// Calls that must not count: each entry's steps are sent `per_second` times, then the
+    /// probe's write `per_second` times, and all succeed.
+    pub not_counted: IndexMap<String, CaseTemplate>,
     pub loc: Loc,
 }
 
@@ -373,9 +433,13 @@ impl fmt::Display for CodeSet {
 /// The skeleton a generator fills in.
 #[derive(Debug, Clone)]
 pub struct CaseTemplate {
+    pub description: String,
     pub tags: Vec<String>,
     pub fixtures: IndexMap<String, FixtureUse>,
     pub steps: Vec<Step>,
+    /// Run after the generated case, after failures too (e.g. remove what an accepting
+    /// target created).
+    pub teardown: Vec<Step>,
     pub locks: Vec<String>,
     pub loc: Loc,
 }

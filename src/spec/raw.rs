@@ -25,6 +25,9 @@ pub struct RawService {
     pub features: IndexMap<String, S<RawFeature>>,
     #[serde(default)]
     pub fixtures: IndexMap<String, S<RawFixtureDef>>,
+    /// Documented ranges of values every call takes (query parameters such as `random`).
+    #[serde(default)]
+    pub ranges: IndexMap<String, S<RawRange>>,
     #[serde(default)]
     pub redactions: Vec<S<RawRedaction>>,
     #[serde(default)]
@@ -40,6 +43,27 @@ pub struct RawAuth {
     pub query: IndexMap<String, S<Value>>,
     #[serde(default)]
     pub secret_params: Vec<S<String>>,
+    #[serde(default)]
+    pub expiry: Option<S<RawExpiry>>,
+}
+
+/// When a signature stops being valid, and the probe that shows it on both sides.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpiry {
+    #[serde(default)]
+    pub description: String,
+    pub code: S<RawCodes>,
+    pub before_secs: u64,
+    pub after_secs: u64,
+    #[serde(default = "default_issued_secs_ago")]
+    pub issued_secs_ago: u64,
+    #[serde(default)]
+    pub probe: Option<S<RawCaseTemplate>>,
+}
+
+fn default_issued_secs_ago() -> u64 {
+    600
 }
 
 fn default_method() -> String {
@@ -127,6 +151,8 @@ pub struct RawEndpoint {
     pub response_schema: S<Value>,
     #[serde(default)]
     pub limits: IndexMap<String, S<RawLimit>>,
+    #[serde(default)]
+    pub ranges: IndexMap<String, S<RawRange>>,
     pub errors: IndexMap<i64, S<RawErrorDecl>>,
     #[serde(default)]
     pub cases: Vec<S<RawCase>>,
@@ -162,6 +188,31 @@ pub struct RawLimit {
     pub encodings: Vec<S<String>>,
     #[serde(default)]
     pub probe: Option<S<RawCaseTemplate>>,
+    #[serde(default)]
+    pub min: Option<S<u64>>,
+    #[serde(default)]
+    pub min_code: Option<S<RawCodes>>,
+    #[serde(default)]
+    pub read_back: Vec<S<RawStep>>,
+    #[serde(default)]
+    pub untriggerable: IndexMap<String, S<String>>,
+}
+
+/// A documented range of integer values (an index, an enum, a u32): both ends of it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRange {
+    #[serde(default)]
+    pub description: String,
+    pub min: i64,
+    pub max: i64,
+    pub code: S<RawCodes>,
+    #[serde(default)]
+    pub profiles: Vec<S<String>>,
+    #[serde(default)]
+    pub probe: Option<S<RawCaseTemplate>>,
+    #[serde(default)]
+    pub untriggerable: IndexMap<String, S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +224,10 @@ pub struct RawWriteLimit {
     pub code: S<RawCodes>,
     #[serde(default)]
     pub probe: Option<S<RawCaseTemplate>>,
+    #[serde(default)]
+    pub counted: IndexMap<String, S<RawCaseTemplate>>,
+    #[serde(default)]
+    pub not_counted: IndexMap<String, S<RawCaseTemplate>>,
 }
 
 /// One code or a list of acceptable codes.
@@ -196,10 +251,14 @@ impl RawCodes {
 #[serde(deny_unknown_fields)]
 pub struct RawCaseTemplate {
     #[serde(default)]
+    pub description: String,
+    #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]
     pub fixtures: IndexMap<String, S<RawFixtureUse>>,
     pub steps: Vec<S<RawStep>>,
+    #[serde(default)]
+    pub teardown: Vec<S<RawStep>>,
     #[serde(default)]
     pub locks: Vec<S<String>>,
 }

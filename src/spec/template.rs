@@ -16,6 +16,9 @@ pub enum Template {
     Text(Vec<Part>),
     Array(Vec<Template>),
     Object(Vec<(String, Template)>),
+    /// An object with at least one `${name}` in a key (`{"${n}": name}`): each key renders to
+    /// text, a number as its decimal digits.
+    KeyedObject(Vec<(Template, Template)>),
     Gen(Box<Generator>),
 }
 
@@ -81,8 +84,16 @@ impl Template {
                     && let Some((k, v)) = map.iter().next()
                     && k.starts_with('$')
                     && !k.starts_with("$$")
+                    && !k.starts_with("${")
                 {
                     return Ok(Template::Gen(Box::new(parse_generator(k, v)?)));
+                }
+                if map.keys().any(|k| k.contains("${")) {
+                    let mut fields = Vec::with_capacity(map.len());
+                    for (k, v) in map {
+                        fields.push((parse_text(k)?, Template::parse(v)?));
+                    }
+                    return Ok(Template::KeyedObject(fields));
                 }
                 let mut fields = Vec::with_capacity(map.len());
                 for (k, v) in map {
@@ -163,6 +174,10 @@ impl Template {
             Template::Object(fields) => fields
                 .iter()
                 .for_each(|(_, t)| t.collect_variables(out, in_generator)),
+            Template::KeyedObject(fields) => fields.iter().for_each(|(k, t)| {
+                k.collect_variables(out, in_generator);
+                t.collect_variables(out, in_generator);
+            }),
             Template::Gen(g) => match g.as_ref() {
                 Generator::Str { bytes, fill } => {
                     bytes.collect_variables(out, in_generator);
@@ -218,6 +233,17 @@ impl Template {
                 let mut map = Map::with_capacity(fields.len());
                 for (k, t) in fields {
                     map.insert(k.clone(), t.render(lookup)?);
+                }
+                Ok(Value::Object(map))
+            }
+            Template::KeyedObject(fields) => {
+                let mut map = Map::with_capacity(fields.len());
+                for (k, t) in fields {
+                    let key = match k.render(lookup)? {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    map.insert(key, t.render(lookup)?);
                 }
                 Ok(Value::Object(map))
             }
@@ -427,6 +453,21 @@ mod tests {
             json!({"a": 5, "b": "id=@TGS#x!", "c": "${n}"})
         );
         assert_eq!(t.variables(), vec!["n", "g.GroupId"]);
+    }
+
+    #[test]
+    fn keys_may_hold_variables() {
+        let t = Template::parse(&json!({"${n}": "five", "k${n}": "${n}", "plain": 1})).unwrap();
+        assert_eq!(
+            t.render(&vars).unwrap(),
+            json!({"5": "five", "k5": 5, "plain": 1})
+        );
+        assert_eq!(t.variables(), vec!["n"]);
+        let missing = Template::parse(&json!({"${nope}": 1})).unwrap();
+        assert_eq!(
+            missing.render(&vars),
+            Err(TemplateError::Undefined("nope".into()))
+        );
     }
 
     #[test]
