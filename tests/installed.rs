@@ -14,6 +14,13 @@ use serde_json::Value;
 
 const KEY: &str = "installed-test-key-5e6f7a8b";
 
+/// How many endpoint files this repository's spec directory has.
+fn endpoints() -> usize {
+    std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/endpoints"))
+        .unwrap()
+        .count()
+}
+
 fn json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -42,7 +49,7 @@ fn lint_coverage_and_the_exports_read_the_built_in_contract() {
     lint.expect(0);
     assert!(
         lint.stdout.starts_with("embedded contract (imconform ")
-            && lint.stdout.contains(" 19 endpoints")
+            && lint.stdout.contains(&format!(" {} endpoints", endpoints()))
             && lint
                 .stdout
                 .contains("snapshots (each one a case compares with is recorded): ok"),
@@ -133,7 +140,7 @@ fn selftest_works_from_an_empty_directory() {
     let ran = bin.run(cwd.path(), &["selftest", "--json", "matrix.json"], &[]);
     ran.expect(0);
     let matrix = json(&cwd.path().join("matrix.json"));
-    assert_eq!(matrix["clean"].as_array().unwrap().len(), 6);
+    assert!(matrix["clean"].as_array().unwrap().len() >= 6);
     assert!(matrix["faults"].as_array().unwrap().len() >= 30);
     assert_eq!(tree(cwd.path()), ["matrix.json"]);
 }
@@ -210,7 +217,8 @@ fn an_exported_contract_runs_as_the_built_in_one_until_edited() {
     let lint = bin.run(dir, &["lint", "mine"], &[]);
     lint.expect(0);
     assert!(
-        lint.stdout.starts_with("mine/specs: 19 endpoints"),
+        lint.stdout
+            .starts_with(&format!("mine/specs: {} endpoints", endpoints())),
         "{}",
         lint.stdout
     );
