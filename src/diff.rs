@@ -125,6 +125,7 @@ mod tests {
     fn empty() -> RunReport {
         RunReport {
             target: "t".into(),
+            target_name: None,
             profile: "current".into(),
             contract: None,
             run_id: "r".into(),

@@ -14,6 +14,8 @@
 //!   expect: ErrorList is missing             # free text: any failure is known
 //! ```
 
+mod write;
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -21,6 +23,8 @@ use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 
 use crate::result::{CaseReport, KnownMark, Outcome, RunReport};
+
+pub use write::known_from_run;
 
 /// A loaded known-deviations file.
 #[derive(Debug, Clone, PartialEq)]
@@ -378,6 +382,7 @@ mod tests {
     fn report(cases: Vec<CaseReport>) -> RunReport {
         RunReport {
             target: "t".into(),
+            target_name: None,
             profile: "current".into(),
             contract: None,
             run_id: "r".into(),

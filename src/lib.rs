@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod baseline;
 pub mod check;
+pub mod config;
 pub mod contract;
 pub mod coverage;
 pub mod diff;
@@ -18,6 +19,7 @@ pub mod exit;
 pub mod export;
 pub mod http;
 pub mod known;
+pub mod matrix;
 pub mod pipeline;
 pub mod report;
 pub mod require;

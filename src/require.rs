@@ -50,6 +50,7 @@ mod tests {
     fn only_skips_for_a_required_feature_fail() {
         let mut report = RunReport {
             target: "t".into(),
+            target_name: None,
             profile: "current".into(),
             contract: None,
             run_id: "r".into(),

@@ -11,6 +11,10 @@ use serde_json::Value;
 pub struct RunReport {
     /// The base URL, or `embedded emulator (URL)`.
     pub target: String,
+    /// The target's name, when the run was given one (`--target NAME` from `imconform.toml`):
+    /// `imconform matrix` names the report's column after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
     pub profile: String,
     /// Which contract ran: the one built into imconform, or local directories.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,6 +179,30 @@ pub enum DriftChange {
         from: Value,
         to: Value,
     },
+    /// The same elements in another order (snapshot comparisons only: baselines compare
+    /// arrays element by element).
+    OrderChanged {
+        step: String,
+        pointer: String,
+    },
+}
+
+/// One difference between a recorded snapshot and this run's response, judged against what the
+/// docs pin down (the response schema: required fields, allowed fields, `x-open` values).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotDifference {
+    pub change: DriftChange,
+    pub verdict: DifferenceVerdict,
+    /// Why it got that verdict: `required by the response schema`, `x-open: <doc line>`, ...
+    pub why: String,
+}
+
+/// A difference the docs pin down fails the contract; one they leave open is drift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DifferenceVerdict {
+    Failure,
+    Drift,
 }
 
 impl RunReport {
@@ -183,6 +211,7 @@ impl RunReport {
     pub fn of_cases(cases: Vec<CaseReport>) -> RunReport {
         RunReport {
             target: String::new(),
+            target_name: None,
             profile: String::new(),
             contract: None,
             run_id: String::new(),
@@ -208,6 +237,9 @@ impl RunReport {
                 Outcome::Known => t.known += 1,
                 Outcome::Fixed => t.fixed += 1,
             }
+            if c.drifted() {
+                t.drifted += 1;
+            }
         }
         t
     }
@@ -225,6 +257,14 @@ pub struct Totals {
     /// Listed deviations that pass now.
     #[serde(default)]
     pub fixed: usize,
+    /// Cases whose responses differed from their recorded snapshots only where the docs leave
+    /// them open (snapshot drift, not failures; counted apart, whatever the outcome).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub drifted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// How a case ended.
@@ -291,6 +331,23 @@ pub struct CaseReport {
     /// The known-deviations entry that lists this case, when one does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known: Option<KnownMark>,
+}
+
+impl CaseReport {
+    /// Whether a snapshot check of the case drifted without failing it.
+    pub fn drifted(&self) -> bool {
+        self.snapshot_drift().next().is_some()
+    }
+
+    /// The snapshot checks that drifted without failing, with their steps.
+    pub fn snapshot_drift(&self) -> impl Iterator<Item = (&StepReport, &CheckReport)> {
+        self.steps.iter().flat_map(|s| {
+            s.checks
+                .iter()
+                .filter(|c| c.drifted_and_passed())
+                .map(move |c| (s, c))
+        })
+    }
 }
 
 /// Which known-deviations entry matched a case, as reports show it.
@@ -389,8 +446,9 @@ impl ResponseRecord {
 }
 
 /// One check of a step. A run keeps one per check of every step, nearly all of them passes, so
-/// the failure detail sits behind a pointer: a pass is a name and a flag. Serialized as
-/// `{check, passed, message, diff}`.
+/// the detail sits behind a pointer: a pass is a name and two flags. Serialized as
+/// `{check, passed, message, diff}`, plus `drift` and `differences` for a snapshot check that
+/// met differences.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(from = "CheckRecord", into = "CheckRecord")]
 pub struct CheckReport {
@@ -398,13 +456,17 @@ pub struct CheckReport {
     /// fixed words: they are not copied for every step of a run.
     pub check: Cow<'static, str>,
     pub passed: bool,
-    failure: Option<Box<CheckFailure>>,
+    /// The response differed from the recorded snapshot only where the docs leave it open
+    /// (snapshot drift): the check passed, or failed under `--strict-snapshots`.
+    pub drift: bool,
+    detail: Option<Box<CheckDetail>>,
 }
 
 #[derive(Debug, Clone)]
-struct CheckFailure {
+struct CheckDetail {
     message: String,
     diff: Option<String>,
+    differences: Vec<SnapshotDifference>,
 }
 
 impl CheckReport {
@@ -412,37 +474,75 @@ impl CheckReport {
         Self {
             check: check.into(),
             passed: true,
-            failure: None,
+            drift: false,
+            detail: None,
         }
     }
 
     pub fn fail(check: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+        Self::with_detail(check, false, message)
+    }
+
+    /// A pass with differences the docs leave open (snapshot drift), said in `message`.
+    pub fn drifted(check: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+        let mut report = Self::with_detail(check, true, message);
+        report.drift = true;
+        report
+    }
+
+    fn with_detail(
+        check: impl Into<Cow<'static, str>>,
+        passed: bool,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             check: check.into(),
-            passed: false,
-            failure: Some(Box::new(CheckFailure {
+            passed,
+            drift: false,
+            detail: Some(Box::new(CheckDetail {
                 message: message.into(),
                 diff: None,
+                differences: Vec::new(),
             })),
         }
     }
 
-    /// A failure with a unified diff (a snapshot mismatch).
+    /// A failure or drift with a unified diff (a snapshot mismatch).
     pub fn with_diff(mut self, diff: impl Into<String>) -> Self {
-        if let Some(failure) = &mut self.failure {
-            failure.diff = Some(diff.into());
+        if let Some(detail) = &mut self.detail {
+            detail.diff = Some(diff.into());
         }
         self
     }
 
-    /// What was expected and what came, when it failed.
+    /// A failure or drift with the differences it was judged on.
+    pub fn with_differences(mut self, differences: Vec<SnapshotDifference>) -> Self {
+        if let Some(detail) = &mut self.detail {
+            detail.differences = differences;
+        }
+        self
+    }
+
+    /// What was expected and what came, when it failed or drifted.
     pub fn message(&self) -> Option<&str> {
-        self.failure.as_ref().map(|f| f.message.as_str())
+        self.detail.as_ref().map(|f| f.message.as_str())
     }
 
     /// A unified diff, for snapshot mismatches.
     pub fn diff(&self) -> Option<&str> {
-        self.failure.as_ref()?.diff.as_deref()
+        self.detail.as_ref()?.diff.as_deref()
+    }
+
+    /// The differences a snapshot check was judged on, each with its verdict.
+    pub fn differences(&self) -> &[SnapshotDifference] {
+        self.detail
+            .as_ref()
+            .map_or(&[][..], |d| d.differences.as_slice())
+    }
+
+    /// Drift that did not fail the case (the run did not hold snapshots strictly).
+    pub fn drifted_and_passed(&self) -> bool {
+        self.drift && self.passed
     }
 }
 
@@ -453,36 +553,44 @@ struct CheckRecord {
     passed: bool,
     message: Option<String>,
     diff: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    drift: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    differences: Vec<SnapshotDifference>,
 }
 
 impl From<CheckRecord> for CheckReport {
     fn from(r: CheckRecord) -> Self {
-        let failure = match (r.message, r.diff) {
-            (None, None) => None,
-            (message, diff) => Some(Box::new(CheckFailure {
+        let detail = match (r.message, r.diff, r.differences.is_empty()) {
+            (None, None, true) => None,
+            (message, diff, _) => Some(Box::new(CheckDetail {
                 message: message.unwrap_or_default(),
                 diff,
+                differences: r.differences,
             })),
         };
         CheckReport {
             check: r.check,
             passed: r.passed,
-            failure,
+            drift: r.drift,
+            detail,
         }
     }
 }
 
 impl From<CheckReport> for CheckRecord {
     fn from(r: CheckReport) -> Self {
-        let (message, diff) = match r.failure {
-            Some(f) => (Some(f.message), f.diff),
-            None => (None, None),
+        let (message, diff, differences) = match r.detail {
+            Some(d) => (Some(d.message), d.diff, d.differences),
+            None => (None, None, Vec::new()),
         };
         CheckRecord {
             check: r.check,
             passed: r.passed,
             message,
             diff,
+            drift: r.drift,
+            differences,
         }
     }
 }

@@ -1,6 +1,7 @@
-//! The HTML report in a real headless Chromium: it loads without a script error or console
+//! The HTML reports in a real headless Chromium: they load without a script error or console
 //! message, the matrix shows the faulty column, the failures start folded, and `#open-all`
-//! shows their request, response and diff as visible text.
+//! shows their request, response and diff as visible text. The matrix page of several targets
+//! also opens one target's failure, with its reproducer, from its cell's link.
 //!
 //! Needs `/usr/bin/chromium` (`apt-get install -y chromium chromium-driver`); skipped with a
 //! message when it is missing, unless `CI` is set, where it must run.
@@ -10,7 +11,9 @@ mod report_support;
 use std::path::Path;
 use std::process::Command;
 
-use report_support::{ATTR_ENDPOINTS, imconform, matrix_cells, path_str, scratch, snapshot_copy};
+use report_support::{
+    ATTR_ENDPOINTS, case_cells, imconform, matrix_cells, path_str, scratch, snapshot_copy,
+};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -107,17 +110,23 @@ fn attr(tag: &str, name: &str) -> usize {
     tag[at..at + tag[at..].find('"').unwrap()].parse().unwrap()
 }
 
+/// False (with a message) when Chromium is missing outside CI; in CI it must be there.
+fn have_chromium(test: &str) -> bool {
+    if Path::new(CHROMIUM).exists() {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("CI is set but {CHROMIUM} is missing: apt-get install -y chromium chromium-driver");
+    }
+    eprintln!(
+        "SKIPPED {test}: {CHROMIUM} is missing (apt-get install -y chromium chromium-driver)"
+    );
+    false
+}
+
 #[test]
 fn the_html_report_works_in_headless_chromium() {
-    if !Path::new(CHROMIUM).exists() {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "CI is set but {CHROMIUM} is missing: apt-get install -y chromium chromium-driver"
-            );
-        }
-        eprintln!(
-            "SKIPPED the_html_report_works_in_headless_chromium: {CHROMIUM} is missing (apt-get install -y chromium chromium-driver)"
-        );
+    if !have_chromium("the_html_report_works_in_headless_chromium") {
         return;
     }
     let dir = scratch("browser");
@@ -214,6 +223,116 @@ fn the_html_report_works_in_headless_chromium() {
             "--window-size=1400,1800".to_owned(),
         ],
         &format!("file://{}", path_str(&refused)),
+    );
+    let size = std::fs::metadata(&shot).expect("a screenshot").len();
+    assert!(size > 10_000, "a blank screenshot? {size} bytes");
+    println!("screenshot: {} ({size} bytes)", shot.display());
+}
+
+#[test]
+fn the_matrix_page_works_in_headless_chromium() {
+    if !have_chromium("the_matrix_page_works_in_headless_chromium") {
+        return;
+    }
+    let dir = scratch("browser-matrix");
+    let snaps = snapshot_copy(&dir);
+    // Two single runs, then `imconform matrix` over their reports.
+    let faults = [
+        ("refused", "avchatroom-refused"),
+        ("wrongcode", "unknown-group-wrong-code"),
+    ];
+    let mut failing: Vec<(&str, Vec<String>)> = Vec::new();
+    let mut args = vec!["matrix".to_owned()];
+    for (name, fault) in faults {
+        let json = dir.join(format!("{name}.json"));
+        let report = format!("json={}", path_str(&json));
+        let ran = imconform(
+            &[
+                "run",
+                "--fault",
+                fault,
+                "--snapshots",
+                path_str(&snaps),
+                "--report",
+                &report,
+            ],
+            &[],
+        );
+        assert_eq!(ran.code, 1, "{}", ran.stderr);
+        let run: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let failed = (run["cases"].as_array().unwrap().iter())
+            .filter(|c| c["outcome"] == "fail")
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect();
+        failing.push((name, failed));
+        args.push(format!("{name}={}", path_str(&json)));
+    }
+    let page = dir.join("matrix.html");
+    args.push("--report".into());
+    args.push(format!("html={}", path_str(&page)));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let ran = imconform(&args, &[]);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+
+    // Folded: loads clean; every failing case of each run is a FAIL cell in its column.
+    let folded = dump(&dir, &page, "");
+    let cells = case_cells(&folded.dom, "case-matrix");
+    let mut first_link = None;
+    for (name, failed) in &failing {
+        assert!(!failed.is_empty());
+        for id in failed {
+            let cell = &cells[&(id.clone(), name.to_string())];
+            assert_eq!(
+                (cell.outcome.as_str(), cell.text.as_str()),
+                ("fail", "FAIL"),
+                "{id} on {name}"
+            );
+            first_link = first_link.or(cell.href.clone());
+        }
+    }
+    let endpoints = matrix_cells(&folded.dom, "endpoint-matrix");
+    let set = &endpoints[&("set_group_attr".to_owned(), "refused".to_owned())];
+    assert_eq!(set.outcome, "fail", "{set:?}");
+    assert!(
+        set.text.contains(" FAIL"),
+        "a text label, not colour alone: {set:?}"
+    );
+    let (tag, _) = selftest(&folded.dom);
+    let diffs = attr(&tag, "data-diffs");
+    let expected: usize = failing.iter().map(|(_, f)| f.len()).sum();
+    assert_eq!(diffs, expected, "one failure per failing (target, case)");
+    assert_eq!(
+        attr(&tag, "data-visible-diffs"),
+        0,
+        "failures start folded: {tag}"
+    );
+    println!("matrix folded: {diffs} failures over two targets, none open");
+
+    // A failing cell's link opens that target's failure alone, with its reproducer.
+    let link = first_link.expect("failing cells link to their failure");
+    let opened = dump(&dir, &page, &link);
+    let (tag, text) = selftest(&opened.dom);
+    assert_eq!(attr(&tag, "data-open-failures"), 1, "{link}: {tag}");
+    assert_eq!(attr(&tag, "data-visible-diffs"), 1, "{link}: {tag}");
+    assert_eq!(text.matches("curl -X POST").count(), 1, "{text}");
+    // The DOM dump escapes text: `usersig=<usersig>` on the page.
+    assert!(text.contains("usersig=&lt;usersig&gt;"), "{text}");
+    assert!(text.contains("HTTP 200"), "the response is visible: {text}");
+    println!("{link}: one failure open, its reproducer visible");
+
+    let all = dump(&dir, &page, "#open-all");
+    let (tag, _) = selftest(&all.dom);
+    assert_eq!(attr(&tag, "data-visible-diffs"), diffs, "{tag}");
+
+    let shot = dir.join("matrix.png");
+    chromium(
+        &dir,
+        &[
+            format!("--screenshot={}", path_str(&shot)),
+            "--window-size=1400,1800".to_owned(),
+        ],
+        &format!("file://{}", path_str(&page)),
     );
     let size = std::fs::metadata(&shot).expect("a screenshot").len();
     assert!(size > 10_000, "a blank screenshot? {size} bytes");

@@ -161,3 +161,81 @@ async fn a_run_that_tears_down_leaves_nothing_pending() {
     assert!(pending(&ledger_path).unwrap().is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_named_target_runs_and_cleans_up_with_its_own_ledger_and_key_source() {
+    let api = Api::start(unlimited()).await;
+    let url = api.handle.base_url();
+    let dir = std::env::temp_dir().join(format!("imconform-named-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("imconform.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[targets.stage]\nurl = \"{url}\"\nsdkappid = {}\nkey_env = \"IMCONFORM_TEST_STAGE_KEY\"\nledger = \"stage-ledger.jsonl\"\n",
+            imconform::emulator::DEFAULT_SDKAPPID
+        ),
+    )
+    .unwrap();
+    let ledger_path = dir.join("stage-ledger.jsonl");
+    let named = move |args: &[&str]| {
+        let mut c = bin();
+        c.env_remove("IMCONFORM_SECRET_KEY")
+            .env("IMCONFORM_TEST_STAGE_KEY", DEFAULT_TEST_KEY)
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .args(["--target", "stage"]);
+        c.output().unwrap()
+    };
+    // A run of the named target records its fixtures in the target's own ledger.
+    let named_run = named.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        named_run(&["run", "--filter", "get_group_attr::two_keys"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&ledger_path).unwrap();
+    assert!(
+        text.contains("\"made\"") && text.contains("\"removed\""),
+        "{text}"
+    );
+
+    // What a killed run left there, cleaned up by name.
+    let group = api.group("Public").await;
+    Ledger::open(&ledger_path)
+        .unwrap()
+        .append(&made(
+            &url,
+            "deadbeef/0/g",
+            "group",
+            &[("GroupId", &group), ("type", "Public")],
+        ))
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || named(&["cleanup"]))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.matches("removed ").count(), 1, "{stdout}");
+    let info = api
+        .call(
+            "group_open_http_svc/get_group_info",
+            json!({"GroupIdList": [group]}),
+        )
+        .await;
+    assert_eq!(info.json["GroupInfo"][0]["ErrorCode"], 10010);
+    assert!(pending(&ledger_path).unwrap().is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -54,6 +54,8 @@ fn session_for(suite: &Arc<Suite>, profile: &str) -> Arc<Session> {
         snapshots: SnapshotOptions {
             source: ContractSource::dir(Part::Snapshots, root().join("snapshots")),
             update,
+            // Recorded from this very emulator: held byte for byte, drift included.
+            strict: true,
             pending_dir: None,
         },
         ..PipelineConfig::default()

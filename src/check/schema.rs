@@ -3,7 +3,7 @@
 //! through the suite's contract source (a directory or the copy built into the binary), never
 //! fetched and never read from the disk behind the source's back.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use jsonschema::{Registry, Retrieve, Uri, Validator};
@@ -12,6 +12,8 @@ use serde_json::Value;
 use crate::contract::ContractSource;
 use crate::spec::{Loc, SchemaRef, Suite, file_uri};
 
+use super::shape::{self, Shape};
+
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{loc}: schema does not compile: {message}")]
 pub struct SchemaError {
@@ -19,11 +21,17 @@ pub struct SchemaError {
     pub message: String,
 }
 
-/// Compiled validators: per endpoint (request and success response) and the envelope.
+/// Compiled validators: per endpoint (request and success response) and the envelope; and
+/// what the same schemas document, for snapshot verdicts.
 pub struct SchemaSet {
     envelope: Arc<Validator>,
     responses: HashMap<String, Arc<Validator>>,
     requests: HashMap<String, Arc<Validator>>,
+    envelope_shape: Shape,
+    response_shapes: HashMap<String, Shape>,
+    /// Endpoints whose success schema marks the envelope's code field `x-open`: the docs do
+    /// not fix the top-level code of a request they accept.
+    open_codes: HashSet<String>,
 }
 
 impl SchemaSet {
@@ -76,14 +84,40 @@ impl SchemaSet {
                 requests.insert(name.clone(), v);
             }
         }
+        let response_shapes: HashMap<String, Shape> =
+            shape::response_shapes(suite).into_iter().collect();
+        let open_codes = shape::open_code_endpoints(suite, &response_shapes);
+        let envelope_schema = &suite.service.envelope.schema;
         match envelope {
             Some(envelope) if errors.is_empty() => Ok(SchemaSet {
                 envelope,
                 responses,
                 requests,
+                envelope_shape: Shape::new(
+                    Arc::new(suite.schema_documents.clone()),
+                    envelope_schema.schema.clone(),
+                    envelope_schema.base_uri.clone(),
+                ),
+                response_shapes,
+                open_codes,
             }),
             _ => Err(errors),
         }
+    }
+
+    /// What the schema a response is checked against documents: the endpoint's success schema,
+    /// or the envelope.
+    pub fn response_shape(&self, endpoint: &str, success: bool) -> &Shape {
+        match self.response_shapes.get(endpoint) {
+            Some(shape) if success => shape,
+            _ => &self.envelope_shape,
+        }
+    }
+
+    /// Whether the docs leave the top-level code of an accepted request open (`x-open` on the
+    /// code field of the endpoint's success schema).
+    pub fn code_open(&self, endpoint: &str) -> bool {
+        self.open_codes.contains(endpoint)
     }
 
     /// Problems with a response body: against the endpoint's success schema, or the envelope.

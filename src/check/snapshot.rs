@@ -19,6 +19,9 @@ pub struct SnapshotStore {
     /// The profile's folder under the source's root (empty for the default profile).
     sub: PathBuf,
     pub update: bool,
+    /// Hold every byte: a difference the docs leave open (drift) fails the check too. For
+    /// snapshots recorded from the very target under test (`--strict-snapshots`).
+    pub strict: bool,
     /// Where `.snap.new` files go (default: beside the snapshots of a directory, where `cargo
     /// insta review` finds them; `NEW_SNAPSHOTS_DIR` for the built-in ones). Self-tests point
     /// this elsewhere so faulty targets leave nothing behind.
@@ -59,6 +62,8 @@ pub enum SnapshotOutcome {
     Differs {
         diff: String,
         pending: PathBuf,
+        /// The recorded snapshot text, to judge the differences by.
+        recorded: Arc<str>,
     },
 }
 
@@ -97,6 +102,7 @@ impl SnapshotStore {
             source: source.clone(),
             sub,
             update,
+            strict: false,
             pending_dir: None,
             recorded: Arc::default(),
         })
@@ -142,6 +148,12 @@ impl SnapshotStore {
         } else {
             "accept with `cargo insta review` or rerun with --update-snapshots"
         }
+    }
+
+    /// Holds every byte (`strict`): drift fails too.
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 
     /// The recorded text of a snapshot file, read once per store.
@@ -233,7 +245,11 @@ impl SnapshotStore {
                         &format!("{name}.snap.new (this run)"),
                     )
                     .to_string();
-                Ok(SnapshotOutcome::Differs { diff, pending })
+                Ok(SnapshotOutcome::Differs {
+                    diff,
+                    pending,
+                    recorded: old,
+                })
             }
             None => {
                 write(&pending, &render_file(content, meta))?;
@@ -285,6 +301,9 @@ fn body_of(file: &str) -> &str {
     }
 }
 
+/// What a non-empty info field (ErrorInfo) is replaced with: its wording is never the contract.
+pub const INFO_PLACEHOLDER: &str = "[info]";
+
 /// What goes into a snapshot: the body with keys sorted, volatile values replaced, and the
 /// arrays whose order the docs leave open sorted.
 pub struct Normalizer<'a> {
@@ -311,7 +330,7 @@ impl Normalizer<'_> {
         if let Some(Value::String(info)) = v.get_mut(self.info_field)
             && !info.is_empty()
         {
-            *info = "[info]".to_owned();
+            *info = INFO_PLACEHOLDER.to_owned();
         }
         replace_run_values(&mut v, self.run_values);
         v.sort_all_objects();
@@ -476,7 +495,7 @@ mod tests {
             SnapshotOutcome::Matched
         );
         match reader.compare("a", "{\n  \"k\": 2\n}", &meta).unwrap() {
-            SnapshotOutcome::Differs { diff, pending } => {
+            SnapshotOutcome::Differs { diff, pending, .. } => {
                 assert!(
                     diff.contains("-  \"k\": 1") && diff.contains("+  \"k\": 2"),
                     "{diff}"

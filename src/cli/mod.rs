@@ -5,7 +5,9 @@ mod cleanup;
 mod common;
 mod diff;
 mod export;
+mod known;
 mod lint;
+mod matrix;
 mod run;
 mod selftest;
 mod serve;
@@ -44,6 +46,10 @@ enum Command {
     Usersig(usersig::UsersigArgs),
     /// Compare two JSON reports (from `run --report json=PATH`): cases that changed outcome.
     Diff(diff::DiffArgs),
+    /// Targets side by side from earlier JSON reports: the interop matrix.
+    Matrix(matrix::MatrixArgs),
+    /// Write a known-deviations file from a run's failures (`--from RUN.json`).
+    Known(known::KnownArgs),
     /// Tear down fixtures that earlier runs left on a target (from their ledger).
     Cleanup(cleanup::CleanupArgs),
     /// Run the suite against the emulator: faithful, details-differ, and once per fault.
@@ -69,6 +75,8 @@ pub fn main() -> ExitCode {
         Command::Coverage(args) => lint::execute_coverage(args),
         Command::Usersig(args) => usersig::execute(args),
         Command::Diff(args) => diff::execute(args),
+        Command::Matrix(args) => matrix::execute(args),
+        Command::Known(args) => known::execute(args),
         Command::Selftest(args) => selftest::execute(args),
         Command::Cleanup(args) => cleanup::execute(args),
         Command::Export(args) => export::execute(args),

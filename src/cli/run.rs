@@ -1,27 +1,38 @@
 //! `imconform run`: the suite against a target, with reports and a CI exit code. The flags
-//! become one `PipelineConfig`; the library runs it; this file draws progress and the outcome.
+//! become one `PipelineConfig` (one per target, with `imconform.toml`); the library runs it;
+//! this file draws progress and the outcome.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
+use imconform::config::{ConfigError, TargetChoice, config_for, resolve_targets};
+use imconform::matrix::build_matrix;
 use imconform::pipeline::{
-    BaselineInputs, EmulatorOptions, Execution, Finished, PipelineConfig, PipelineError,
-    ReportFile, RunProgress, SnapshotOptions, VerdictInputs, plan, write_reports,
+    BaselineInputs, EmulatorOptions, Execution, Finished, NamedFinished, PipelineConfig,
+    PipelineError, ReportFile, RunProgress, RunStatus, SnapshotOptions, TargetFailed,
+    VerdictInputs, plan, plan_each, run_each, write_matrix_reports, write_reports,
 };
 use imconform::result::{CaseReport, Outcome, RunReport};
 use imconform::runner::Interrupt;
-use indicatif::{ProgressBar, ProgressStyle};
+use imconform::spec::Suite;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::common::{AppArgs, SignerArgs, SnapshotsArg, SpecsArg, eprint_error, runtime};
 use super::exit;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Base URL of the target, e.g. https://adminapisgp.im.qcloud.com (default: the embedded emulator).
-    #[arg(long, env = "IMCONFORM_TARGET")]
-    target: Option<String>,
+    /// The target: a base URL (e.g. https://adminapisgp.im.qcloud.com), a name from
+    /// imconform.toml, or `emulator` (the default). Repeat it to run several targets at once
+    /// and report them side by side as a matrix.
+    #[arg(long, env = "IMCONFORM_TARGET", value_name = "URL|NAME")]
+    target: Vec<String>,
+    /// The config file naming the targets (default: imconform.toml in the working directory).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(flatten)]
     app: AppArgs,
     #[command(flatten)]
@@ -61,7 +72,12 @@ pub struct RunArgs {
     /// built-in snapshots, imconform-new-snapshots/ in the working directory).
     #[arg(long, env = "IMCONFORM_NEW_SNAPSHOTS", value_name = "DIR")]
     new_snapshots: Option<PathBuf>,
-    /// Write a report: junit=PATH, json=PATH, markdown=PATH or html=PATH (repeatable).
+    /// Hold snapshots byte for byte: a difference the docs leave open (snapshot drift) fails the
+    /// case too. For snapshots recorded from the target under test.
+    #[arg(long)]
+    strict_snapshots: bool,
+    /// Write a report: junit=PATH, json=PATH, markdown=PATH or html=PATH (repeatable; with
+    /// several targets, the matrix in that format).
     #[arg(long, value_name = "FORMAT=PATH")]
     report: Vec<String>,
     /// Store every response of the run, normalized as snapshots are, in DIR (one file per case).
@@ -76,7 +92,8 @@ pub struct RunArgs {
     /// Embedded emulator only: switch on a named fault (repeatable; see `serve --list-faults`).
     #[arg(long)]
     fault: Vec<String>,
-    /// Embedded emulator only: change undocumented details (wording, order, IDs).
+    /// Embedded emulator only: answer differently wherever the docs leave it open (wording, order,
+    /// IDs, optional and extra fields, the other code of documented pairs; docs/emulator.md).
     #[arg(long)]
     details_differ: bool,
     /// Record fixtures made on a --target here, for `imconform cleanup`.
@@ -111,7 +128,8 @@ impl RunArgs {
             profile: self.profile.clone(),
             filter: self.filter.clone(),
             exclude: self.exclude.clone(),
-            target: self.target.clone(),
+            target: None,
+            name: None,
             emulator: EmulatorOptions {
                 faults: self.fault.clone(),
                 details_differ: self.details_differ,
@@ -128,6 +146,7 @@ impl RunArgs {
             snapshots: SnapshotOptions {
                 source: self.snapshots.source(),
                 update: self.update_snapshots,
+                strict: self.strict_snapshots,
                 pending_dir: self.new_snapshots.clone(),
             },
             ledger: self.ledger.clone(),
@@ -156,7 +175,23 @@ pub fn execute(args: RunArgs) -> u8 {
         Ok(s) => Arc::new(s),
         Err(code) => return code,
     };
-    let plan = match plan(suite, args.pipeline_config()) {
+    let mut targets = match choose_targets(&args, &suite) {
+        Ok(t) => t,
+        Err(e) => {
+            if e.is_located() {
+                eprintln!("{e}");
+            } else {
+                eprint_error(&e);
+            }
+            return e.exit_code();
+        }
+    };
+    if targets.len() > 1 {
+        return run_several(&args, suite, targets, &reports);
+    }
+    let config = targets.pop().expect("one target at least").config;
+    let known_file = config.verdicts.known.clone();
+    let plan = match plan(suite, config) {
         Ok(p) => p,
         Err(e) => return failed(&e),
     };
@@ -167,7 +202,33 @@ pub fn execute(args: RunArgs) -> u8 {
         return exit::OK;
     }
     let progress = Arc::new(Progress::new(plan.cases().len() as u64, args.verbose));
-    let finished = runtime().block_on(async {
+    let finished = with_interrupt(|interrupt| plan.run(progress.clone(), interrupt));
+    progress.finish();
+    match finished {
+        Ok(finished) => finish(&finished, &reports, known_file.as_deref()),
+        Err(e) => failed(&e),
+    }
+}
+
+/// One config per `--target` (none: the embedded emulator), from the flags and the config
+/// file.
+fn choose_targets(args: &RunArgs, suite: &Suite) -> Result<Vec<TargetChoice>, ConfigError> {
+    let dir = Path::new(".");
+    let file = config_for(&args.target, args.config.as_deref(), dir)?;
+    let features: Vec<String> = suite.service.features.keys().cloned().collect();
+    resolve_targets(
+        &args.target,
+        file.as_ref(),
+        &args.pipeline_config(),
+        &features,
+        dir,
+    )
+}
+
+/// Runs `run` on a fresh runtime with an interrupt that Ctrl-C triggers (a second Ctrl-C
+/// exits at once).
+fn with_interrupt<F: Future>(run: impl FnOnce(Interrupt) -> F) -> F::Output {
+    runtime().block_on(async {
         let interrupt = Interrupt::default();
         let on_signal = interrupt.clone();
         tokio::spawn(async move {
@@ -181,12 +242,91 @@ pub fn execute(args: RunArgs) -> u8 {
                 }
             }
         });
-        plan.run(progress.clone(), interrupt).await
-    });
-    progress.finish();
+        run(interrupt).await
+    })
+}
+
+/// Several targets at once, reported as one matrix.
+fn run_several(
+    args: &RunArgs,
+    suite: Arc<Suite>,
+    targets: Vec<TargetChoice>,
+    reports: &[ReportFile],
+) -> u8 {
+    let named = targets.into_iter().map(|t| (t.name, t.config)).collect();
+    let plans = match plan_each(suite, named) {
+        Ok(p) => p,
+        Err(e) => return failed_target(&e),
+    };
+    if args.list {
+        for c in plans[0].plan.cases() {
+            println!("{}", c.id);
+        }
+        return exit::OK;
+    }
+    let bars = MultiProgress::new();
+    let width = plans.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    let watcher = |name: &str| -> Arc<dyn RunProgress> {
+        Arc::new(TargetProgress::new(&bars, name, width, args.verbose))
+    };
+    let finished = with_interrupt(|interrupt| run_each(plans, &watcher, interrupt));
+    let _ = bars.clear();
     match finished {
-        Ok(finished) => finish(&finished, &reports, args.known.as_deref()),
-        Err(e) => failed(&e),
+        Ok(runs) => finish_several(&runs, reports),
+        Err(e) => failed_target(&e),
+    }
+}
+
+fn failed_target(error: &TargetFailed) -> u8 {
+    if error.error.is_located() {
+        eprintln!("imconform: target `{}`:\n{}", error.name, error.error);
+    } else {
+        eprint_error(error);
+    }
+    error.exit_code()
+}
+
+/// Each target's failures under its name, then the matrix; writes the matrix reports and
+/// returns the worst target's exit code.
+fn finish_several(runs: &[NamedFinished], reports: &[ReportFile]) -> u8 {
+    let annotate = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    for run in runs {
+        let finished = &run.finished;
+        if let Some(recorded) = &finished.recorded {
+            eprintln!(
+                "imconform: {}: recorded {} cases in {}",
+                run.name,
+                recorded.cases,
+                recorded.dir.display()
+            );
+        }
+        if let Some(e) = &finished.baseline_error {
+            eprint_error(format!("{}: {e}", run.name));
+        }
+        if annotate {
+            print!(
+                "{}",
+                imconform::report::github_annotations(&finished.report)
+            );
+        }
+        println!("── {} ({})", run.name, finished.report.target);
+        print_outcome(&finished.report, None);
+    }
+    let matrix = build_matrix(
+        (runs.iter())
+            .map(|r| (r.name.clone(), r.finished.report.clone()))
+            .collect(),
+    );
+    print!("{}", imconform::report::matrix_summary(&matrix));
+    let not_written = write_matrix_reports(&matrix, reports);
+    for e in &not_written {
+        eprint_error(e);
+    }
+    let status = RunStatus::worst(runs.iter().map(|r| r.finished.status));
+    if not_written.is_empty() {
+        status.exit_code()
+    } else {
+        status.with_harness_problem().exit_code()
     }
 }
 
@@ -238,6 +378,7 @@ fn print_outcome(report: &RunReport, known_file: Option<&Path>) {
             println!();
         }
     }
+    print!("{}", imconform::report::snapshot_drift_lines(report));
     if let Some(drift) = &report.drift {
         print!("{}", imconform::report::drift_lines(drift));
     }
@@ -309,6 +450,56 @@ impl RunProgress for Progress {
         self.bar.inc(1);
         if self.verbose || case.outcome == Outcome::Fail {
             self.bar.println(imconform::report::case_line(case));
+        }
+    }
+}
+
+/// One target's bar among several; lines go above all bars.
+struct TargetProgress {
+    bars: MultiProgress,
+    bar: ProgressBar,
+    name: String,
+    verbose: bool,
+}
+
+impl TargetProgress {
+    fn new(bars: &MultiProgress, name: &str, width: usize, verbose: bool) -> Self {
+        let bar = bars.add(ProgressBar::new(0));
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "{{prefix:{width}}} {{bar:30}} {{pos}}/{{len}} cases {{elapsed}}"
+            ))
+            .expect("a valid template"),
+        );
+        bar.set_prefix(name.to_owned());
+        Self {
+            bars: bars.clone(),
+            bar,
+            name: name.to_owned(),
+            verbose,
+        }
+    }
+}
+
+impl RunProgress for TargetProgress {
+    fn started(&self, target_label: &str, cases: usize) {
+        self.bar.set_length(cases as u64);
+        self.bars.suspend(|| {
+            eprintln!(
+                "imconform: {}: {cases} cases against {target_label}",
+                self.name
+            )
+        });
+    }
+
+    fn case_finished(&self, case: &CaseReport) {
+        self.bar.inc(1);
+        if self.verbose || case.outcome == Outcome::Fail {
+            self.bar.println(format!(
+                "{}: {}",
+                self.name,
+                imconform::report::case_line(case)
+            ));
         }
     }
 }

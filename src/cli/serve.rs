@@ -30,7 +30,8 @@ pub struct ServeArgs {
     /// Print the faults, one `name<TAB>description` per line, and exit.
     #[arg(long)]
     list_faults: bool,
-    /// Change only undocumented details (wording, field order, IDs).
+    /// Answer differently wherever the docs leave it open (wording, order, IDs, optional and
+    /// extra fields, the other code of documented pairs; docs/emulator.md).
     #[arg(long)]
     details_differ: bool,
     /// Turn the Community groups feature off (creating one answers 11000).

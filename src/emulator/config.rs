@@ -24,7 +24,7 @@ pub struct EmulatorConfig {
     pub profile: String,
     /// Named deviations; empty means faithful.
     pub faults: Vec<Fault>,
-    /// Change only undocumented details (wording, field order, whitespace, ID shape ...).
+    /// Answer differently wherever the docs leave it open, and only there (`differ`).
     pub details_differ: bool,
     pub features: Features,
     /// Enforce the documented per-API calls/s (60007 when exceeded).

@@ -247,17 +247,10 @@ fn render_get(state: &AppState, attrs: &[(String, String)]) -> Reply {
     } else {
         "GroupAttrAry"
     };
-    let differ = state.config.details_differ;
-    if differ && attrs.is_empty() {
-        return Reply::ok();
-    }
-    let mut list: Vec<Value> = attrs
+    let list: Vec<Value> = attrs
         .iter()
         .map(|(k, v)| json!({"key": k, "value": v}))
         .collect();
-    if differ {
-        list.reverse();
-    }
     Reply::ok().with(field, list)
 }
 

@@ -8,7 +8,8 @@
 //!   random and contenttype 60002, admin 60010, API rate 60007, body 60003).
 //! - `profile` picks the doc revision where revisions disagree ("current", "attr-2022",
 //!   "push-legacy"); `faults` switch on named vendor deviations; `details_differ` changes only
-//!   what no doc fixes (wording, field order, whitespace, ID shape, empty-list shape).
+//!   what no doc fixes (wording, order, whitespace, ID shape, empty lists, optional and extra
+//!   fields, the other code of documented pairs: `differ`).
 //! - `docs/emulator.md` has the full table of documented versus emulator-chosen behaviour and
 //!   the fault list.
 //!
@@ -16,6 +17,7 @@
 
 mod auth;
 mod config;
+mod differ;
 mod faults;
 mod fixtures;
 mod group_attr;

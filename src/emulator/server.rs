@@ -20,12 +20,13 @@ use tokio::task::JoinHandle;
 
 use super::auth::{RestQuery, check_query};
 use super::config::{EmulatorConfig, Profile};
+use super::differ;
 use super::faults::Fault;
 use super::fixtures;
 use super::group_attr::{self, AttrOp};
 use super::push_attr::{self, PushGen, PushOp};
 use super::rate::ApiRateLimiter;
-use super::reply::{ApiError, ApiResult, code};
+use super::reply::{ApiError, ApiResult, Reply, code};
 use super::state::AppState;
 
 /// Bodies above this are refused with 60002; the docs name no general limit (§1.1), so this
@@ -52,7 +53,7 @@ impl Family {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Endpoint {
+pub(crate) enum Endpoint {
     GroupAttr(AttrOp),
     Push(PushGen, PushOp),
     AccountImport,
@@ -65,7 +66,7 @@ enum Endpoint {
 }
 
 impl Endpoint {
-    fn family(self) -> Family {
+    pub(crate) fn family(self) -> Family {
         match self {
             Endpoint::GroupAttr(_)
             | Endpoint::CreateGroup
@@ -241,8 +242,32 @@ async fn handle(
 }
 
 async fn serve(state: &AppState, method: &Method, uri: &Uri, body: Body) -> ApiResult {
-    let index = find_route(state.profile, uri.path())
-        .ok_or_else(|| ApiError::new(code::BAD_PATH, "unknown service or command"))?;
+    let differ = state.config.details_differ;
+    let Some(index) = find_route(state.profile, uri.path()) else {
+        return Err(if differ {
+            differ::unknown_path(uri.path())
+        } else {
+            ApiError::new(code::BAD_PATH, "unknown service or command")
+        });
+    };
+    let mut request = None;
+    let outcome = answer(state, index, method, uri, body, &mut request).await;
+    if differ {
+        differ::reshape(state, ROUTES[index].endpoint, request.as_ref(), outcome)
+    } else {
+        outcome
+    }
+}
+
+/// The answer of a served endpoint; `request` gets the parsed body once there is one.
+async fn answer(
+    state: &AppState,
+    index: usize,
+    method: &Method,
+    uri: &Uri,
+    body: Body,
+    request: &mut Option<Map<String, Value>>,
+) -> ApiResult {
     if method != Method::POST {
         return Err(ApiError::new(
             code::BAD_HTTP_REQUEST,
@@ -259,7 +284,7 @@ async fn serve(state: &AppState, method: &Method, uri: &Uri, body: Body) -> ApiR
         .await
         .map_err(|_| ApiError::new(code::BAD_HTTP_REQUEST, "request body could not be read"))?;
     let body = parse_body(&bytes, endpoint.family())?;
-    match endpoint {
+    let outcome = match endpoint {
         Endpoint::GroupAttr(op) => group_attr::handle(state, op, &body),
         Endpoint::Push(generation, op) => push_attr::handle(state, generation, op, &body),
         Endpoint::AccountImport => fixtures::account_import(state, &body),
@@ -269,7 +294,9 @@ async fn serve(state: &AppState, method: &Method, uri: &Uri, body: Body) -> ApiR
         Endpoint::CreateGroup => fixtures::create_group(state, &body),
         Endpoint::DestroyGroup => fixtures::destroy_group(state, &body),
         Endpoint::GetGroupInfo => fixtures::get_group_info(state, &body),
-    }
+    };
+    *request = Some(body);
+    outcome
 }
 
 fn parse_body(bytes: &Bytes, family: Family) -> Result<Map<String, Value>, ApiError> {
@@ -293,17 +320,21 @@ fn parse_body(bytes: &Bytes, family: Family) -> Result<Map<String, Value>, ApiEr
 fn render(state: &AppState, outcome: ApiResult) -> Response {
     let faults = state.faults;
     let differ = state.config.details_differ;
-    let (error_code, info, fields) = match outcome {
-        Ok(reply) => (0, String::new(), reply.fields),
-        Err(e) => {
-            let info = if differ {
-                // Another wording for the same reason: the docs fix no ErrorInfo text (§1.3).
-                format!("{} (emulator code {})", e.info.to_uppercase(), e.code)
-            } else {
-                e.info.into_owned()
-            };
-            (e.code, info, Vec::new())
+    let wording = |e: ApiError| {
+        if differ {
+            // Another wording for the same reason: the docs fix no ErrorInfo text (§1.3).
+            format!("{} (emulator code {})", e.info.to_uppercase(), e.code)
+        } else {
+            e.info.into_owned()
         }
+    };
+    let (error_code, info, fields) = match outcome {
+        Ok(Reply {
+            fields,
+            top_level: Some(e),
+        }) => (e.code, wording(e), fields),
+        Ok(reply) => (0, String::new(), reply.fields),
+        Err(e) => (e.code, wording(e), Vec::new()),
     };
     let is_error = error_code != 0;
     let status = if is_error && faults.has(Fault::Http500OnError) {
@@ -347,6 +378,15 @@ fn render(state: &AppState, outcome: ApiResult) -> Response {
     }
     for (name, value) in fields {
         envelope.insert(name.into(), value);
+    }
+    if differ {
+        let id = state
+            .id_seq
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        envelope.insert(
+            differ::EXTRA_FIELD.into(),
+            Value::from(format!("emu-{id:016x}")),
+        );
     }
     let envelope = Value::Object(envelope);
     let bytes = if differ {

@@ -144,6 +144,9 @@ impl GroupRecord {
 #[derive(Debug, Default)]
 pub(crate) struct GroupAttrStore {
     pub groups: HashMap<String, GroupRecord>,
+    /// details_differ only: every GroupId ever created, so that an ID no group ever had can
+    /// answer 10015 while a destroyed one answers 10010.
+    pub ever_created: HashSet<String>,
     /// Every attribute write of the app, used only under the `write-limit-per-app` fault.
     pub app_writes: SlidingWindow,
 }

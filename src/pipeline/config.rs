@@ -20,6 +20,8 @@ pub struct PipelineConfig {
     pub exclude: Vec<String>,
     /// The base URL of the target (None: the embedded emulator, set up by `emulator`).
     pub target: Option<String>,
+    /// The target's name in `imconform.toml`, written into the report (None: unnamed).
+    pub name: Option<String>,
     pub emulator: EmulatorOptions,
     pub app: AppIdentity,
     pub execution: Execution,
@@ -63,6 +65,8 @@ pub struct AppIdentity {
 pub enum KeySource {
     Value(SecretKey),
     File(PathBuf),
+    /// An environment variable holding the key (a named target's `key_env`).
+    Env(String),
 }
 
 /// How the runner goes about the cases.
@@ -85,6 +89,9 @@ pub struct SnapshotOptions {
     pub source: ContractSource,
     /// Record snapshots instead of comparing them (into a directory only).
     pub update: bool,
+    /// Hold snapshots byte for byte: snapshot drift (a difference the docs leave open) fails
+    /// too (`--strict-snapshots`).
+    pub strict: bool,
     /// Where `.snap.new` files of mismatches go, in a folder per profile as the snapshots
     /// (None: beside a directory's snapshots, for `cargo insta review`; for the built-in ones
     /// `contract::NEW_SNAPSHOTS_DIR` under the working directory). Selftest points faulty runs
@@ -119,6 +126,7 @@ impl Default for PipelineConfig {
             filter: Vec::new(),
             exclude: Vec::new(),
             target: None,
+            name: None,
             emulator: EmulatorOptions::default(),
             app: AppIdentity::default(),
             execution: Execution::default(),
@@ -157,6 +165,7 @@ impl Default for SnapshotOptions {
         Self {
             source: ContractSource::embedded(Part::Snapshots),
             update: false,
+            strict: false,
             pending_dir: None,
         }
     }
@@ -169,6 +178,12 @@ impl KeySource {
             KeySource::File(path) => std::fs::read_to_string(path)
                 .map(|k| SecretKey::new(k.trim().to_owned()))
                 .map_err(|e| format!("failed to read the key file {}: {e}", path.display())),
+            KeySource::Env(var) => match std::env::var(var) {
+                Ok(k) if !k.trim().is_empty() => Ok(SecretKey::new(k.trim().to_owned())),
+                _ => Err(format!(
+                    "the environment variable {var}, which should hold the secret key, is not set"
+                )),
+            },
         }
     }
 }

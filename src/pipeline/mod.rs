@@ -8,6 +8,7 @@
 mod baseline;
 mod config;
 mod error;
+mod many;
 mod report_files;
 mod verdicts;
 
@@ -32,7 +33,8 @@ pub use config::{
     SnapshotOptions, VerdictInputs,
 };
 pub use error::PipelineError;
-pub use report_files::{ReportFile, ReportFormat, write_reports};
+pub use many::{NamedFinished, NamedPlan, TargetFailed, plan_each, run_each};
+pub use report_files::{ReportFile, ReportFormat, write_matrix_reports, write_reports};
 pub use verdicts::{RunStatus, Verdicts};
 
 /// Told how a run goes; the CLI draws its progress bar with it.
@@ -143,6 +145,12 @@ impl Plan {
             return Err(PipelineError::NoCases);
         }
         let session = self.start(interrupt).await?;
+        Ok(self.run_started(session, progress).await)
+    }
+
+    /// Runs the selected cases on a session this plan started ([`Plan::start`]), stops its
+    /// target and turns the results into the final report data.
+    pub async fn run_started(self, session: Session, progress: Arc<dyn RunProgress>) -> Finished {
         progress.started(&session.target.label, self.cases.len());
         let observer = Arc::new(WithVerdicts {
             verdicts: self.verdicts.clone(),
@@ -150,6 +158,7 @@ impl Plan {
         });
         let mut report = session.runner.run(self.cases, observer).await;
         session.target.stop().await;
+        report.target_name = self.config.name.clone();
         self.verdicts.apply(&mut report);
         let (recorded, baseline_error) = match baseline::apply_baselines(
             &self.config.baseline,
@@ -165,12 +174,12 @@ impl Plan {
             baseline_error.is_some(),
             self.config.baseline.fail_on_drift,
         );
-        Ok(Finished {
+        Finished {
             report,
             status,
             recorded,
             baseline_error,
-        })
+        }
     }
 
     /// Starts the target (a URL is checked, the embedded emulator started) and builds the
@@ -199,6 +208,7 @@ impl Plan {
             &self.suite.service.default_profile,
             config.snapshots.update,
         )?
+        .with_strict(config.snapshots.strict)
         .with_new_snapshots_dir(config.snapshots.pending_dir.clone());
         let active = ActiveTarget::start(&target).await?;
         let run_config = RunConfig {

@@ -1,8 +1,10 @@
-//! `--report FORMAT=PATH`: the run's report data written in each format asked for.
+//! `--report FORMAT=PATH`: the run's report data written in each format asked for; with
+//! several targets, the matrix's.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use crate::matrix::Matrix;
 use crate::report;
 use crate::result::RunReport;
 
@@ -65,8 +67,36 @@ fn write_one(run: &RunReport, file: &ReportFile) -> Result<(), String> {
         ReportFormat::Html => report::to_html(run),
         ReportFormat::Junit => report::to_junit(run).map_err(|e| e.to_string())?,
     };
-    create_parent(&file.path).map_err(|e| e.to_string())?;
-    std::fs::write(&file.path, text).map_err(|e| e.to_string())
+    write_text(&file.path, &text)
+}
+
+/// The matrix in each format asked for: HTML, Markdown and JSON are the matrix's own; JUnit
+/// has each target's cases under suites named after it. One message per file not written.
+pub fn write_matrix_reports(matrix: &Matrix, files: &[ReportFile]) -> Vec<String> {
+    files
+        .iter()
+        .filter_map(|file| {
+            let text = match file.format {
+                ReportFormat::Json => Ok(report::matrix_to_json(matrix)),
+                ReportFormat::Markdown => Ok(report::matrix_to_markdown(matrix)),
+                ReportFormat::Html => Ok(report::matrix_to_html(matrix)),
+                ReportFormat::Junit => {
+                    let runs: Vec<(&str, &RunReport)> = (matrix.targets.iter())
+                        .map(|t| (t.name.as_str(), &t.run))
+                        .collect();
+                    report::to_junit_targets(&runs).map_err(|e| e.to_string())
+                }
+            };
+            text.and_then(|text| write_text(&file.path, &text))
+                .err()
+                .map(|e| format!("failed to write report {}: {e}", file.path.display()))
+        })
+        .collect()
+}
+
+fn write_text(path: &Path, text: &str) -> Result<(), String> {
+    create_parent(path).map_err(|e| e.to_string())?;
+    std::fs::write(path, text).map_err(|e| e.to_string())
 }
 
 fn create_parent(path: &Path) -> std::io::Result<()> {

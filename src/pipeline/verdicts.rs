@@ -75,6 +75,22 @@ impl RunStatus {
         }
     }
 
+    /// The status of several runs together (one per target): the one whose exit code
+    /// outranks the others' (interrupted, then a contract failure, a harness error, drift).
+    pub fn worst(statuses: impl IntoIterator<Item = RunStatus>) -> RunStatus {
+        let rank = |s: &RunStatus| match s {
+            RunStatus::Ok => 0,
+            RunStatus::Drift => 1,
+            RunStatus::HarnessError => 2,
+            RunStatus::ContractFailure => 3,
+            RunStatus::Interrupted => 4,
+        };
+        statuses
+            .into_iter()
+            .max_by_key(rank)
+            .unwrap_or(RunStatus::Ok)
+    }
+
     pub fn exit_code(self) -> u8 {
         match self {
             RunStatus::Ok => exit::OK,
@@ -200,6 +216,22 @@ mod tests {
         let status = RunStatus::of(&report, true, true);
         assert_eq!(status, RunStatus::Interrupted);
         assert_eq!(status.with_harness_problem().exit_code(), exit::INTERRUPTED);
+    }
+
+    #[test]
+    fn several_runs_exit_as_the_worst_of_them() {
+        use RunStatus::*;
+        assert_eq!(RunStatus::worst([]), Ok);
+        assert_eq!(RunStatus::worst([Ok, Drift, Ok]), Drift);
+        assert_eq!(RunStatus::worst([HarnessError, Drift]), HarnessError);
+        assert_eq!(
+            RunStatus::worst([Ok, ContractFailure, HarnessError]),
+            ContractFailure
+        );
+        assert_eq!(
+            RunStatus::worst([ContractFailure, Interrupted]),
+            Interrupted
+        );
     }
 
     #[test]

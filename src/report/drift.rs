@@ -62,6 +62,9 @@ pub(crate) fn describe(change: &DriftChange) -> String {
             value_text(from),
             value_text(to)
         ),
+        DriftChange::OrderChanged { step, pointer } => {
+            format!("{step}: order changed: {pointer} (the same elements)")
+        }
     }
 }
 

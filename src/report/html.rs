@@ -8,10 +8,10 @@ use serde_json::Value;
 
 use crate::result::{CaseReport, Outcome, RunReport, StepReport};
 
+use super::compat::{Cell, CellState, Matrix, error_code_matrix, group_type_matrix};
 use super::detail::{bare_reason, failed_step};
 use super::drift::describe;
 use super::html_assets::{CSS, ERROR_TRAP, SCRIPT};
-use super::matrix::{Cell, CellState, Matrix, error_code_matrix, group_type_matrix};
 use super::redact::{redacted_report, redacted_text};
 use super::terminal::summary_line;
 
@@ -59,6 +59,7 @@ pub fn to_html(report: &RunReport) -> String {
         &matrix_table("error-code-matrix", &codes, |c| c.to_string(), &report),
     ));
     out.push_str(&failures(&report));
+    out.push_str(&snapshot_drift(&report));
     out.push_str(&skipped(&report));
     out.push_str(&drift(&report));
     out.push_str(
@@ -200,7 +201,7 @@ fn cell_html(endpoint: &str, column: &str, cell: &Cell, report: &RunReport) -> S
 }
 
 /// The element id of a case's failure: `case-` and the id with unsafe characters replaced.
-fn anchor(id: &str) -> String {
+pub(crate) fn anchor(id: &str) -> String {
     let safe: String = id
         .chars()
         .map(|c| {
@@ -268,7 +269,7 @@ fn failure(case: &CaseReport) -> String {
     out
 }
 
-fn step_html(step: &StepReport) -> String {
+pub(crate) fn step_html(step: &StepReport) -> String {
     let mut out = format!(
         "<h3>{} <span class=\"loc\">at {}</span></h3>\n<h4>Request</h4>\n<pre class=\"request\">{} {}\n\n{}</pre>\n<h4>Response</h4>\n",
         esc(&step.label()),
@@ -308,20 +309,7 @@ fn step_html(step: &StepReport) -> String {
             esc(message)
         );
         if let Some(d) = check.diff() {
-            for line in d.lines() {
-                let class = if line.starts_with("+++") || line.starts_with("---") {
-                    "file"
-                } else if line.starts_with('+') {
-                    "add"
-                } else if line.starts_with('-') {
-                    "del"
-                } else if line.starts_with("@@") {
-                    "hunk"
-                } else {
-                    "same"
-                };
-                let _ = writeln!(diff, "<span class=\"{class}\">{}</span>", esc(line));
-            }
+            diff.push_str(&diff_lines(d));
         }
     }
     if failed.is_empty() {
@@ -332,6 +320,71 @@ fn step_html(step: &StepReport) -> String {
         }
     }
     let _ = writeln!(out, "<pre class=\"diff\">{}</pre>", diff.trim_end());
+    out
+}
+
+/// A unified diff, one span per line, classed by what the line is.
+fn diff_lines(diff: &str) -> String {
+    let mut out = String::new();
+    for line in diff.lines() {
+        let class = if line.starts_with("+++") || line.starts_with("---") {
+            "file"
+        } else if line.starts_with('+') {
+            "add"
+        } else if line.starts_with('-') {
+            "del"
+        } else if line.starts_with("@@") {
+            "hunk"
+        } else {
+            "same"
+        };
+        let _ = writeln!(out, "<span class=\"{class}\">{}</span>", esc(line));
+    }
+    out
+}
+
+/// Passing cases whose responses differed from their snapshots only where the docs leave them
+/// open: each difference with why it is drift, and the diff.
+fn snapshot_drift(report: &RunReport) -> String {
+    let drifted: Vec<&CaseReport> = report.cases.iter().filter(|c| c.drifted()).collect();
+    if drifted.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "<section id=\"snapshot-drift\">\n<h2>Snapshot drift ({} cases)</h2>\n<p>Responses that differ from their recorded snapshots only where the docs leave them open: not contract failures (<code>--strict-snapshots</code> fails them). Drift against a <code>--baseline</code> has its own section.</p>\n",
+        drifted.len()
+    );
+    for case in drifted {
+        for (step, check) in case.snapshot_drift() {
+            let _ = writeln!(
+                out,
+                "<details class=\"snapshot-drift\" data-case=\"{}\"><summary><span class=\"badge skip\">DRIFT</span> <code>{}</code> — {}: {} <span class=\"loc\">{}</span></summary>\n<div>\n<ul>",
+                esc(&case.id),
+                esc(&case.id),
+                esc(&step.label()),
+                esc(&check.check),
+                esc(&step.location)
+            );
+            for d in check.differences() {
+                let _ = writeln!(
+                    out,
+                    "<li>{} — {}</li>",
+                    esc(&describe(&d.change)),
+                    esc(&d.why)
+                );
+            }
+            out.push_str("</ul>\n");
+            if let Some(d) = check.diff() {
+                let _ = writeln!(
+                    out,
+                    "<pre class=\"diff\">{}</pre>",
+                    diff_lines(d).trim_end()
+                );
+            }
+            out.push_str("</div>\n</details>\n");
+        }
+    }
+    out.push_str("</section>\n");
     out
 }
 
@@ -444,6 +497,41 @@ mod tests {
         // The documented meaning `<no such group>` is data, not markup.
         assert!(!html.contains("<no such group>"));
         assert!(html.contains("usersig=&lt;redacted&gt;"));
+    }
+
+    #[test]
+    fn html_shows_snapshot_drift_in_its_own_section() {
+        let html = to_html(&crate::report::sample::sample_report_with_drift());
+        assert_no_secret(&html);
+        assert!(html.contains(
+            "not conformant: 2 passed, 1 failed, 1 skipped, 1 errors, 1 with snapshot drift"
+        ));
+        let section = html
+            .split("<section id=\"snapshot-drift\">")
+            .nth(1)
+            .expect("a snapshot drift section")
+            .split("</section>")
+            .next()
+            .unwrap();
+        assert!(section.contains("<h2>Snapshot drift (1 cases)</h2>"));
+        assert!(
+            section.contains("<details class=\"snapshot-drift\" data-case=\"get_group_info::ok\">")
+        );
+        assert!(section.contains("<li>step 1 (get_group_info): field disappeared: /GroupInfo/0/AppDefinedData (was []) — optional in the response schema; an empty value versus no field</li>"), "{section}");
+        assert!(
+            section.contains("<span class=\"del\">-      &quot;AppDefinedData&quot;: [],</span>")
+        );
+        // Not among the failures, and apart from baseline drift.
+        let failures = html
+            .split("<section id=\"failures\">")
+            .nth(1)
+            .unwrap()
+            .split("</section>")
+            .next()
+            .unwrap();
+        assert!(!failures.contains("get_group_info::ok"));
+        assert!(!html.contains("<section id=\"drift\">"));
+        assert!(!to_html(&sample_report()).contains("snapshot-drift\">"));
     }
 
     #[test]

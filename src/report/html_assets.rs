@@ -88,9 +88,9 @@ td.cell { white-space: nowrap; text-align: center; font-weight: 600; }
 ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; }
 ul.legend .cell { display: inline-block; min-width: 6.5rem; padding: .1rem .4rem; border: 1px solid var(--line); text-align: center; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: 3px; font-weight: 700; font-size: 12px; }
-details.failure { border: 1px solid var(--line); border-radius: 4px; margin: .4rem 0; }
-details.failure > summary { cursor: pointer; padding: .4rem .6rem; }
-details.failure > div { padding: 0 .8rem .8rem; }
+details.failure, details.snapshot-drift { border: 1px solid var(--line); border-radius: 4px; margin: .4rem 0; }
+details.failure > summary, details.snapshot-drift > summary { cursor: pointer; padding: .4rem .6rem; }
+details.failure > div, details.snapshot-drift > div { padding: 0 .8rem .8rem; }
 .loc { color: var(--none); font-size: 12px; }
 pre { background: #f6f8fa; border: 1px solid var(--line); padding: .5rem; overflow: auto;
   max-height: 28rem; white-space: pre-wrap; word-break: break-all; }

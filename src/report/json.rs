@@ -139,6 +139,42 @@ mod tests {
     }
 
     #[test]
+    fn json_holds_snapshot_drift_apart_from_failures() {
+        let report = crate::report::sample::sample_report_with_drift();
+        let v: Value = serde_json::from_str(&to_json(&report)).unwrap();
+        assert_eq!(v["totals"]["drifted"], 1);
+        assert_eq!(v["totals"]["failed"], 1, "drift is not a failure");
+        let drifted = &v["cases"][4];
+        assert_eq!(drifted["outcome"], "pass");
+        let check = &drifted["steps"][0]["checks"][1];
+        assert_eq!(
+            (&check["passed"], &check["drift"]),
+            (&Value::Bool(true), &Value::Bool(true))
+        );
+        assert_eq!(
+            check["differences"][0],
+            serde_json::json!({
+                "change": {"kind": "field_disappeared", "step": "step 1 (get_group_info)",
+                           "pointer": "/GroupInfo/0/AppDefinedData", "was": []},
+                "verdict": "drift",
+                "why": "optional in the response schema; an empty value versus no field"
+            })
+        );
+        assert!(
+            check["diff"]
+                .as_str()
+                .unwrap()
+                .contains("-      \"AppDefinedData\": [],")
+        );
+        // A run without drift says nothing of it; a report reads back with its drift.
+        let plain: Value = serde_json::from_str(&to_json(&sample_report())).unwrap();
+        assert!(plain["totals"].get("drifted").is_none());
+        let back: RunReport = serde_json::from_str(&to_json(&report)).unwrap();
+        assert_eq!(back.totals().drifted, 1);
+        assert_eq!(back.cases[4].snapshot_drift().count(), 1);
+    }
+
+    #[test]
     fn json_reads_back_into_a_run_report() {
         let text = to_json(&sample_report());
         let back: RunReport = serde_json::from_str(&text).expect("the extra fields are ignored");

@@ -1,7 +1,9 @@
 //! JUnit XML for CI: one test suite per group (endpoint), one test case per case. A broken
 //! contract is a `failure`, a harness problem an `error`, so CI tells the two apart. A known
 //! deviation is `skipped` with type `known-deviation` (like an expected failure), a fixed one a
-//! success with `FIXED` in its output; both carry an `imconform.outcome` property.
+//! success with `FIXED` in its output; both carry an `imconform.outcome` property. Snapshot
+//! drift leaves a case a success, with `SNAPSHOT DRIFT`, the differences and the diff in its
+//! output and an `imconform.snapshot_drift` property.
 
 use std::time::Duration;
 
@@ -12,6 +14,7 @@ use crate::result::{CaseReport, Outcome, RunReport};
 
 use super::detail::{bare_reason, case_reproducer, failed_step, known_text, step_detail};
 use super::redact::{redacted_report, redacted_text};
+use super::snapshot_drift::{drift_count, drift_detail};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JunitError {
@@ -21,15 +24,35 @@ pub enum JunitError {
 
 /// The run as JUnit XML; suites in the order their first case ran.
 pub fn to_junit(report: &RunReport) -> Result<String, JunitError> {
+    let mut junit = Report::new("imconform");
+    junit.set_time(Duration::from_millis(report.duration_ms));
+    add_suites(&mut junit, None, report);
+    Ok(redacted_text(junit.to_string()?))
+}
+
+/// Several targets' runs in one file: each target's suites are named `TARGET: group`, so CI
+/// lists the same case once per target.
+pub fn to_junit_targets(runs: &[(&str, &RunReport)]) -> Result<String, JunitError> {
+    let mut junit = Report::new("imconform");
+    let longest = runs.iter().map(|(_, r)| r.duration_ms).max().unwrap_or(0);
+    junit.set_time(Duration::from_millis(longest));
+    for (name, report) in runs {
+        add_suites(&mut junit, Some(name), report);
+    }
+    Ok(redacted_text(junit.to_string()?))
+}
+
+fn add_suites(junit: &mut Report, target: Option<&str>, report: &RunReport) {
     let report = redacted_report(report);
     let mut groups: IndexMap<&str, Vec<&CaseReport>> = IndexMap::new();
     for case in &report.cases {
         groups.entry(case.group.as_str()).or_default().push(case);
     }
-    let mut junit = Report::new("imconform");
-    junit.set_time(Duration::from_millis(report.duration_ms));
     for (group, cases) in groups {
-        let mut suite = TestSuite::new(group);
+        let mut suite = match target {
+            Some(name) => TestSuite::new(format!("{name}: {group}")),
+            None => TestSuite::new(group),
+        };
         suite.add_property(Property::new("target", report.target.as_str()));
         suite.add_property(Property::new("profile", report.profile.as_str()));
         if let Some(contract) = &report.contract {
@@ -42,7 +65,6 @@ pub fn to_junit(report: &RunReport) -> Result<String, JunitError> {
         suite.add_test_cases(cases.into_iter().map(test_case));
         junit.add_test_suite(suite);
     }
-    Ok(redacted_text(junit.to_string()?))
 }
 
 fn test_case(case: &CaseReport) -> TestCase {
@@ -91,8 +113,28 @@ fn test_case(case: &CaseReport) -> TestCase {
     if matches!(case.outcome, Outcome::Known | Outcome::Fixed) {
         test.add_property(Property::new("imconform.outcome", case.outcome.as_str()));
     }
+    let mut out = Vec::new();
     if case.outcome == Outcome::Fixed {
-        test.set_system_out(format!("FIXED: {message}"));
+        out.push(format!("FIXED: {message}"));
+    }
+    if case.drifted() {
+        // Drift is not a failure: the test case passes and says what drifted.
+        test.add_property(Property::new(
+            "imconform.snapshot_drift",
+            drift_count(case).to_string(),
+        ));
+        for (step, check) in case.snapshot_drift() {
+            out.push(format!(
+                "SNAPSHOT DRIFT (not a failure: the docs leave these details open; --strict-snapshots fails them)\n{}: {} at {}\n{}",
+                step.label(),
+                check.check,
+                step.location,
+                drift_detail(check).trim_end()
+            ));
+        }
+    }
+    if !out.is_empty() {
+        test.set_system_out(out.join("\n\n"));
     }
     if !case.teardown_warnings.is_empty() {
         test.set_system_err(case.teardown_warnings.join("\n"));
@@ -147,6 +189,50 @@ mod tests {
         // ... and the reproducer, with a placeholder for the sig.
         assert!(xml.contains("reproduce:\n# replace &lt;usersig&gt; with a UserSig: imconform usersig --sdkappid 1400000000 --identifier admin"), "{xml}");
         assert!(xml.contains("curl -X POST &apos;https://console.tim.qq.com/v4/group_open_http_svc/modify_group_attr?sdkappid=1400000000&amp;identifier=admin&amp;usersig=&lt;usersig&gt;&amp;random=42"), "{xml}");
+    }
+
+    #[test]
+    fn several_targets_get_suites_of_their_own() {
+        let (a, b) = (sample_report(), sample_report_with_known());
+        let xml = to_junit_targets(&[("a", &a), ("b", &b)]).unwrap();
+        assert_no_secret(&xml);
+        assert!(
+            xml.contains(r#"<testsuite name="a: modify_group_attr" tests="3""#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<testsuite name="b: get_group_attr" tests="1""#),
+            "{xml}"
+        );
+        assert_eq!(xml.matches("<testsuite ").count(), 5, "{xml}");
+    }
+
+    #[test]
+    fn junit_passes_a_drifted_case_and_shows_its_drift() {
+        let xml = to_junit(&crate::report::sample::sample_report_with_drift()).unwrap();
+        assert_no_secret(&xml);
+        let case = xml
+            .split("<testcase name=\"ok\" classname=\"get_group_info\"")
+            .nth(1)
+            .unwrap()
+            .split("</testcase>")
+            .next()
+            .unwrap();
+        assert!(
+            !case.contains("<failure") && !case.contains("<skipped"),
+            "{case}"
+        );
+        assert!(
+            case.contains(r#"<property name="imconform.snapshot_drift" value="1"/>"#),
+            "{case}"
+        );
+        assert!(case.contains("SNAPSHOT DRIFT (not a failure: the docs leave these details open; --strict-snapshots fails them)"));
+        assert!(case.contains("step 1 (get_group_info): snapshot get_group_info.public at specs/endpoints/get_group_info.yaml:50:9"));
+        assert!(case.contains("field disappeared: /GroupInfo/0/AppDefinedData (was []) [drift: optional in the response schema"));
+        assert!(
+            case.contains("-      &quot;AppDefinedData&quot;: [],"),
+            "{case}"
+        );
     }
 
     #[test]

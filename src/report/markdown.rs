@@ -5,9 +5,10 @@ use indexmap::IndexMap;
 
 use crate::result::{CaseReport, Outcome, RunReport, Totals};
 
+use super::compat::{CellState, group_type_matrix};
 use super::detail::{bare_reason, case_reproducer, failed_step, known_text, step_detail};
-use super::matrix::{CellState, group_type_matrix};
 use super::redact::{redacted_report, redacted_text};
+use super::snapshot_drift::drift_detail;
 use super::terminal::summary_line;
 
 /// GitHub-flavoured Markdown.
@@ -54,6 +55,7 @@ pub fn to_markdown(report: &RunReport) -> String {
             out.push_str(&failing_case(case));
         }
     }
+    out.push_str(&snapshot_drift(&report));
     let fixed: Vec<&CaseReport> = report
         .cases
         .iter()
@@ -167,6 +169,35 @@ fn group_type_table(report: &RunReport) -> String {
     out.push_str(
         "\n† documented as not supported under this profile: the cases expect the refusal.\n",
     );
+    out
+}
+
+/// Responses that differed from their snapshots only where the docs leave them open.
+fn snapshot_drift(report: &RunReport) -> String {
+    let drifted: Vec<&CaseReport> = report.cases.iter().filter(|c| c.drifted()).collect();
+    if drifted.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\n### Snapshot drift: not failures, the docs leave these details open (`--strict-snapshots` fails them)\n\n",
+    );
+    for case in drifted {
+        for (step, check) in case.snapshot_drift() {
+            out.push_str(&format!(
+                "- **DRIFT** `{}` — {}: {} (`{}`)\n",
+                case.id,
+                escape(&step.label()),
+                escape(&check.check),
+                step.location
+            ));
+            let detail = drift_detail(check);
+            let fence = fence_for(&detail);
+            out.push_str(&format!(
+                "  <details><summary>differences and diff</summary>\n\n  {fence}diff\n{}\n  {fence}\n  </details>\n\n",
+                indent(detail.trim_end()),
+            ));
+        }
+    }
     out
 }
 
@@ -298,6 +329,32 @@ mod tests {
         assert!(md.starts_with(
             "## imconform: conformant but for known deviations — 1 passed, 0 failed, 0 skipped, 1 known\n"
         ), "{md}");
+    }
+
+    #[test]
+    fn markdown_lists_snapshot_drift_apart_from_failures() {
+        let md = to_markdown(&crate::report::sample::sample_report_with_drift());
+        assert_no_secret(&md);
+        assert!(md.starts_with(
+            "## imconform: not conformant — 2 passed, 1 failed, 1 skipped, 1 errors, 1 with snapshot drift\n"
+        ), "{md}");
+        let section = md
+            .split("### Snapshot drift: not failures, the docs leave these details open (`--strict-snapshots` fails them)\n\n")
+            .nth(1)
+            .expect("a drift section");
+        assert!(section.starts_with("- **DRIFT** `get_group_info::ok` — step 1 (get_group_info): snapshot get_group_info.public (`specs/endpoints/get_group_info.yaml:50:9`)\n"), "{section}");
+        assert!(section.contains("  step 1 (get_group_info): field disappeared: /GroupInfo/0/AppDefinedData (was []) [drift: "));
+        assert!(section.contains("  -      \"AppDefinedData\": [],"));
+        assert!(
+            !md.split("### Failing cases")
+                .nth(1)
+                .unwrap()
+                .split("### Snapshot drift")
+                .next()
+                .unwrap()
+                .contains("get_group_info::ok")
+        );
+        assert!(!to_markdown(&sample_report()).contains("Snapshot drift"));
     }
 
     #[test]

@@ -127,6 +127,7 @@ pub(crate) fn sample_report() -> RunReport {
 
     RunReport {
         target: "https://console.tim.qq.com".into(),
+        target_name: None,
         profile: "current".into(),
         contract: Some(ContractInfo {
             specs: "specs".into(),
@@ -220,6 +221,39 @@ pub(crate) fn sample_report_with_known() -> RunReport {
     report
 }
 
+/// `sample_report` plus a passing case whose snapshot drifted (an empty array left out).
+pub(crate) fn sample_report_with_drift() -> RunReport {
+    let mut report = sample_report();
+    let mut drifted = case("get_group_info", "ok", Outcome::Pass, None);
+    let label = "step 1 (get_group_info)";
+    let change = DriftChange::FieldDisappeared {
+        step: label.into(),
+        pointer: "/GroupInfo/0/AppDefinedData".into(),
+        was: serde_json::json!([]),
+    };
+    let snapshot = CheckReport::drifted(
+        "snapshot get_group_info.public",
+        "snapshot drift, not a failure: /GroupInfo/0/AppDefinedData disappeared",
+    )
+    .with_diff(
+        "--- get_group_info.public.snap (recorded)\n+++ get_group_info.public.snap.new (this run)\n@@ -5,3 +5,2 @@\n     {\n-      \"AppDefinedData\": [],\n       \"Appid\": \"[sdkappid]\",\n",
+    )
+    .with_differences(vec![SnapshotDifference {
+        change,
+        verdict: DifferenceVerdict::Drift,
+        why: "optional in the response schema; an empty value versus no field".into(),
+    }]);
+    let mut s = step(
+        "get_group_info",
+        vec![CheckReport::pass("code"), snapshot],
+        r#"{"ActionStatus":"OK","ErrorCode":0,"GroupInfo":[{"GroupId":"@TGS#1","ErrorCode":0}]}"#,
+    );
+    s.location = "specs/endpoints/get_group_info.yaml:50:9".into();
+    drifted.steps.push(s);
+    report.cases.push(drifted);
+    report
+}
+
 /// Neither the sig nor the key may appear in any report.
 pub(crate) fn assert_no_secret(output: &str) {
     assert!(
@@ -230,4 +264,22 @@ pub(crate) fn assert_no_secret(output: &str) {
         !output.contains(TEST_KEY),
         "the secret key leaked into:\n{output}"
     );
+}
+
+/// Two targets side by side: `a` is `sample_report`; `b` is `sample_report_with_known` (which
+/// also has two cases `a` lacks) with the failing and the erring case passing.
+pub(crate) fn sample_matrix() -> crate::matrix::Matrix {
+    let a = sample_report();
+    let mut b = sample_report_with_known();
+    b.target = "http://127.0.0.1:9000".into();
+    b.target_name = Some("b".into());
+    let fixed = &mut b.cases[1];
+    fixed.outcome = Outcome::Pass;
+    fixed.reason = None;
+    fixed.steps.clear();
+    let made = &mut b.cases[2];
+    made.outcome = Outcome::Pass;
+    made.reason = None;
+    made.steps.clear();
+    crate::matrix::build_matrix(vec![("a".into(), a), ("b".into(), b)])
 }

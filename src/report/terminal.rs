@@ -75,8 +75,8 @@ pub fn case_detail(case: &CaseReport) -> String {
     redacted_text(out)
 }
 
-/// `3 passed, 1 failed, 0 skipped`, with `, N known`, `, N fixed` and `, N errors` appended
-/// (in that order) only when there are any.
+/// `3 passed, 1 failed, 0 skipped`, with `, N known`, `, N fixed`, `, N errors` and
+/// `, N with snapshot drift` appended (in that order) only when there are any.
 pub fn summary_line(totals: &Totals) -> String {
     let mut line = format!(
         "{} passed, {} failed, {} skipped",
@@ -90,6 +90,9 @@ pub fn summary_line(totals: &Totals) -> String {
     }
     if totals.errors > 0 {
         line.push_str(&format!(", {} errors", totals.errors));
+    }
+    if totals.drifted > 0 {
+        line.push_str(&format!(", {} with snapshot drift", totals.drifted));
     }
     line
 }
@@ -154,6 +157,11 @@ mod tests {
         assert_eq!(
             summary_line(&all),
             "3 passed, 1 failed, 0 skipped, 4 known, 1 fixed, 2 errors"
+        );
+        let drifted = Totals { drifted: 5, ..all };
+        assert_eq!(
+            summary_line(&drifted),
+            "3 passed, 1 failed, 0 skipped, 4 known, 1 fixed, 2 errors, 5 with snapshot drift"
         );
     }
 

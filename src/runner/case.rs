@@ -451,12 +451,16 @@ async fn run_step(
     };
 
     // Only a snapshot's header names the step; most steps need neither string.
-    let (expression, source) = match &step.expect.snapshot {
-        Some(_) => (
-            format!("{} {}", case.id, report.label()),
-            step.loc.file.text().to_owned(),
-        ),
-        None => (String::new(), String::new()),
+    let (expression, source, label) = match &step.expect.snapshot {
+        Some(_) => {
+            let label = report.label();
+            (
+                format!("{} {label}", case.id),
+                step.loc.file.text().to_owned(),
+                label,
+            )
+        }
+        None => (String::new(), String::new(), String::new()),
     };
     let checks = {
         let lookup = scope.lookup();
@@ -468,6 +472,7 @@ async fn run_step(
             endpoint: &endpoint.name,
             source: &source,
             expression: &expression,
+            step: &label,
             lookup: &lookup,
             run_values: scope.run_values(),
         };

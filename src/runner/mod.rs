@@ -232,6 +232,7 @@ impl Runner {
         let finished = collector.await.expect("the case collector does not panic");
         RunReport {
             target: ctx.config.target_label.clone(),
+            target_name: None,
             profile: ctx.config.profile.clone(),
             contract: Some(contract),
             run_id: ctx.run_id.clone(),

@@ -74,10 +74,21 @@ pub struct HtmlCell {
     pub outcome: String,
     /// The visible label, tags stripped.
     pub text: String,
+    /// Where the cell's link goes, when it has one.
+    pub href: Option<String>,
 }
 
 /// Every `<td class="cell ...">` of the table with `id`, keyed by (endpoint, column).
 pub fn matrix_cells(html: &str, table_id: &str) -> HashMap<(String, String), HtmlCell> {
+    cells_by(html, table_id, "data-endpoint")
+}
+
+/// Every cell of a cases × targets table with `id`, keyed by (case id, target).
+pub fn case_cells(html: &str, table_id: &str) -> HashMap<(String, String), HtmlCell> {
+    cells_by(html, table_id, "data-case")
+}
+
+fn cells_by(html: &str, table_id: &str, row_key: &str) -> HashMap<(String, String), HtmlCell> {
     let start = html
         .find(&format!("id=\"{table_id}\""))
         .unwrap_or_else(|| panic!("no table {table_id} in the page"));
@@ -95,11 +106,16 @@ pub fn matrix_cells(html: &str, table_id: &str) -> HashMap<(String, String), Htm
             tag[at..at + tag[at..].find('"').unwrap()].to_owned()
         };
         let inner = &rest[..rest.find("</td>").expect("the cell ends")];
+        let href = inner.split_once("href=\"").map(|(_, h)| {
+            let end = h.find('"').expect("the link ends");
+            h[..end].to_owned()
+        });
         out.insert(
-            (attr("data-endpoint"), attr("data-column")),
+            (unescape(&attr(row_key)), unescape(&attr("data-column"))),
             HtmlCell {
                 outcome: attr("data-outcome"),
                 text: strip_tags(inner).trim().to_owned(),
+                href,
             },
         );
     }
@@ -117,7 +133,11 @@ pub fn strip_tags(s: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&amp;", "&")
+    unescape(&out)
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&amp;", "&")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")

@@ -1,5 +1,6 @@
-//! The compatibility matrices shared by the HTML and Markdown reports: endpoint × group type
-//! and endpoint × documented error code, each cell the combined outcome of the cases behind it.
+//! One run's compatibility matrices, shared by its HTML and Markdown reports: endpoint ×
+//! group type and endpoint × documented error code, each cell the combined outcome of the
+//! cases behind it. (Targets side by side are `crate::matrix` and `matrix_*`.)
 
 use crate::result::{CaseReport, EndpointInfo, Outcome, RunReport, Totals};
 use crate::spec::SERVICE_GROUP;
