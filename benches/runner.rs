@@ -77,7 +77,7 @@ fn make_runner(suite: &Arc<Suite>, base_url: &str) -> Runner {
         sdkappid: DEFAULT_SDKAPPID,
         identifier: DEFAULT_ADMIN.to_owned(),
         credentials: Credentials::Key(SecretKey::new(DEFAULT_TEST_KEY)),
-        jobs: JOBS,
+        jobs: Some(JOBS),
         http: HttpSettings::default(),
         retries: 0,
         pacing: false,

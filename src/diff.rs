@@ -131,6 +131,8 @@ mod tests {
             run_id: "r".into(),
             started_at: "2025-01-01T00:00:00Z".into(),
             duration_ms: 0,
+            requests: 0,
+            teardown_warnings: Vec::new(),
             interrupted: false,
             cases: Vec::new(),
             stale_known: Vec::new(),

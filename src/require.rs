@@ -56,6 +56,8 @@ mod tests {
             run_id: "r".into(),
             started_at: String::new(),
             duration_ms: 0,
+            requests: 0,
+            teardown_warnings: Vec::new(),
             interrupted: false,
             cases: vec![
                 case("push", Outcome::Skip, Some("push_service")),

@@ -23,6 +23,12 @@ pub struct RunReport {
     /// RFC 3339, UTC.
     pub started_at: String,
     pub duration_ms: u64,
+    /// HTTP requests the run sent, retries and fixtures included.
+    #[serde(default)]
+    pub requests: u64,
+    /// Problems removing fixtures that were removed in batches, after their cases ended.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teardown_warnings: Vec<String>,
     pub interrupted: bool,
     pub cases: Vec<CaseReport>,
     /// Known-deviations entries that matched no case of the run (`file:line:column: ...`):
@@ -217,6 +223,8 @@ impl RunReport {
             run_id: String::new(),
             started_at: String::new(),
             duration_ms: 0,
+            requests: 0,
+            teardown_warnings: Vec::new(),
             interrupted: false,
             cases,
             stale_known: Vec::new(),

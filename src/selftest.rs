@@ -198,7 +198,7 @@ async fn run_mode(
         profile: Some(job.profile.clone()),
         emulator,
         execution: Execution {
-            jobs: config.jobs,
+            jobs: Some(config.jobs),
             retries: 1,
             ..Execution::default()
         },

@@ -57,6 +57,9 @@ impl ActiveTarget {
                 if config.details_differ {
                     label.push_str(", details differ");
                 }
+                if !config.latency.is_zero() {
+                    label.push_str(&format!(", latency {} ms", config.latency.as_millis()));
+                }
                 let mut off = Vec::new();
                 if !config.features.community_groups {
                     off.push("community_groups");

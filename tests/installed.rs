@@ -98,7 +98,11 @@ fn run_and_serve_work_from_an_empty_directory() {
         report["contract"]["embedded_version"],
         env!("CARGO_PKG_VERSION")
     );
-    let contract_line = run.stdout.lines().rev().nth(1).unwrap();
+    let contract_line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("contract: "))
+        .unwrap();
     assert!(
         contract_line.starts_with(&format!(
             "contract: embedded (imconform {}, sha256:",

@@ -281,9 +281,14 @@ fn an_unreachable_target_is_a_harness_error_exit_3() {
     assert_exit(&o, 3);
     let out = stdout(&o);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 4, "{out}");
+    // Two error lines, the contract, the requests line, the totals.
+    assert_eq!(lines.len(), 5, "{out}");
     assert!(
         lines[2].starts_with("contract: embedded (imconform "),
+        "{out}"
+    );
+    assert!(
+        lines[3].ends_with(" s") && lines[3].contains(" requests in "),
         "{out}"
     );
     assert!(

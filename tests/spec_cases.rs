@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use imconform::contract::{ContractSource, Part};
 use imconform::pipeline::{Execution, PipelineConfig, Session, SnapshotOptions, plan};
@@ -47,7 +47,7 @@ fn session_for(suite: &Arc<Suite>, profile: &str) -> Arc<Session> {
     let config = PipelineConfig {
         profile: Some(profile.to_owned()),
         execution: Execution {
-            jobs: 1,
+            jobs: Some(1),
             retries: 1,
             ..Execution::default()
         },
@@ -69,10 +69,40 @@ fn session_for(suite: &Arc<Suite>, profile: &str) -> Arc<Session> {
     s
 }
 
+/// A profile's lock of app-wide state (its emulator's): tests run on several threads, and
+/// cases holding one lock must overlap as a run's queue lets them (shared with shared only).
+fn app_lock(profile: &str, name: &str) -> Arc<RwLock<()>> {
+    static LOCKS: OnceLock<Mutex<HashMap<String, Arc<RwLock<()>>>>> = OnceLock::new();
+    let mut locks = LOCKS.get_or_init(Default::default).lock().unwrap();
+    locks
+        .entry(format!("{profile}/{name}"))
+        .or_default()
+        .clone()
+}
+
+/// A lock held until the case ends.
+enum Held<'a> {
+    Shared(#[allow(dead_code)] RwLockReadGuard<'a, ()>),
+    Exclusive(#[allow(dead_code)] RwLockWriteGuard<'a, ()>),
+}
+
 fn run_trial(suite: Arc<Suite>, profile: String, case: PlannedCase) -> Result<(), Failed> {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let session = session_for(&suite, &profile);
     let index = NEXT.fetch_add(1, Ordering::Relaxed);
+    // Taken in the plan's (sorted) order of lock names, so two cases never wait on each other.
+    let locks: Vec<(Arc<RwLock<()>>, bool)> = case
+        .locks
+        .iter()
+        .map(|l| (app_lock(&profile, &l.name), l.exclusive))
+        .collect();
+    let _held: Vec<Held<'_>> = locks
+        .iter()
+        .map(|(lock, exclusive)| match exclusive {
+            true => Held::Exclusive(lock.write().unwrap()),
+            false => Held::Shared(lock.read().unwrap()),
+        })
+        .collect();
     let report = runtime().block_on(session.run_case(case, index));
     match report.outcome {
         Outcome::Pass => Ok(()),

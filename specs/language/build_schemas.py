@@ -74,13 +74,19 @@ defs = {
       "capture": strmap(s("JSON pointer into the response."), "Variables for later steps: `{gid: /GroupId}`."),
       "burst": {"type": "boolean", "default": False, "description": "Send without client-side pacing (to trip rate limits)."}},
       ["call"]),
+  "Lock": {"description": "App-wide state held while a case runs: a bare name is held exclusively (no other holder overlaps); {name, mode: shared} overlaps other shared holders but never an exclusive one.",
+           "oneOf": [{"type": "string"},
+                     obj("A lock with its mode.", {
+                         "name": s("The lock's name."),
+                         "mode": {"enum": ["shared", "exclusive"], "description": "shared: only reads the state; exclusive: may change it."}},
+                         ["name", "mode"])]},
   "Case": obj("A written case; the test id is `endpoint::name` (or `service::name`).", {
       "name": s("Unique within the file; no spaces or `::`.", pattern="^(?!.*::)\\S+$"),
       "description": s("What the case shows and where the docs say so."),
       "tags": arr({"type": "string"}, "Free-form tags for selection (state, errors, auth, ...)."),
       "profiles": arr({"type": "string"}, "Profiles (doc revisions) the case runs under; empty: all."),
       "requires": arr({"type": "string"}, "Optional features (service `features:`) the case needs; skipped when the target lacks one."),
-      "locks": arr({"type": "string"}, "Cases holding the same lock never overlap."),
+      "locks": arr({"$ref": D + "Lock"}, "App-wide state the case holds: exclusive holders of a lock overlap no other holder of it."),
       "vars": strmap(ANY, "Case variables, read as ${name}."),
       "fixtures": strmap({"$ref": D + "FixtureUse"}, "Fixtures by local name; exports are read as ${local.export}."),
       "steps": arr({"$ref": D + "Step"}, "The requests, in order."),
@@ -92,7 +98,7 @@ defs = {
       "fixtures": strmap({"$ref": D + "FixtureUse"}, "Fixtures by local name."),
       "steps": arr({"$ref": D + "Step"}, "The requests; the generator sets the last step's expected code.", ),
       "teardown": arr({"$ref": D + "Step"}, "Steps run after each generated case, after failures too (e.g. remove what an accepting target created)."),
-      "locks": arr({"type": "string"}, "Locks the generated cases hold.")},
+      "locks": arr({"$ref": D + "Lock"}, "Locks the generated cases hold.")},
       ["steps"]),
   "Untriggerable": {"type": "object", "description": "Sides no case can probe, each with the reason: generates no case for them, and coverage shows the reason.",
       "propertyNames": {"enum": ["at_min", "below_min", "at_max", "past_max"]},
@@ -112,13 +118,25 @@ defs["Case"]["properties"]["steps"]["minItems"] = 1
 
 service_defs = dict(defs)
 service_defs.update({
+  "BatchStep": obj("A step whose body carries one entry per instance.", {
+      "step": {"$ref": D + "Step", "description": "The call; its body holds everything but the list."},
+      "list": s("Where the entries go: a one-segment JSON pointer into the body (`/Accounts`).", pattern="^/[^/]+$"),
+      "item": {"description": "One instance's entry, over its variables (`${self.name}`, parameters)."},
+      "failed": s("Where the answer lists the entries that failed (setup only).")},
+      ["step", "list", "item"]),
   "FixtureDef": obj("A reusable setup/teardown pair that cases name in `fixtures:`.", {
       "description": s("What the fixture provides."),
       "params": strmap(ANY, "Parameter -> default value (null: the parameter is required)."),
       "setup": arr({"$ref": D + "Step"}, "Steps run before the case; captures are visible to exports."),
       "teardown": arr({"$ref": D + "Step"}, "Steps run after the case, always."),
       "exports": strmap(ANY, "What a case sees as ${local.NAME} (templates over params, captures, ${self.name})."),
-      "locks": arr({"type": "string"}, "App-wide state the fixture touches; cases using it hold these locks.")},
+      "locks": arr({"$ref": D + "Lock"}, "App-wide state the fixture touches; cases using it hold these locks."),
+      "reuse": {"enum": ["while_shared"], "description": "while_shared: made by the first case holding its (shared) locks and kept for later ones, until a case holds one of them exclusively. Needs a shared lock and no teardown."},
+      "batch": obj("The same made and removed for many instances in one call, where the API takes lists (a whole run only).", {
+          "max": {"type": "integer", "minimum": 1, "description": "Most instances one call takes."},
+          "setup": {"$ref": D + "BatchStep", "description": "Makes the instances (instead of `setup`)."},
+          "teardown": {"$ref": D + "BatchStep", "description": "Removes the instances (instead of `teardown`), after their cases, beside other cases."}},
+          ["max"])},
       ["setup"]),
 })
 service = {

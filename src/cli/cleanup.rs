@@ -112,7 +112,7 @@ pub fn execute(args: CleanupArgs) -> u8 {
         sdkappid: place.app.sdkappid.unwrap_or(DEFAULT_SDKAPPID),
         identifier: place.app.admin.clone(),
         credentials,
-        jobs: 1,
+        jobs: Some(1),
         http: HttpSettings::default(),
         retries: 2,
         pacing: true,

@@ -51,9 +51,9 @@ pub struct RunArgs {
     /// List the selected cases and exit.
     #[arg(long)]
     list: bool,
-    /// Cases run at once.
-    #[arg(long, default_value_t = 8)]
-    jobs: usize,
+    /// Cases run at once (default: sized from the target's round trip and the declared rates).
+    #[arg(long)]
+    jobs: Option<usize>,
     /// Per-request timeout, in seconds.
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
@@ -96,6 +96,9 @@ pub struct RunArgs {
     /// IDs, optional and extra fields, the other code of documented pairs; docs/emulator.md).
     #[arg(long)]
     details_differ: bool,
+    /// Embedded emulator only: answer every request MS milliseconds later (a distant target).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency: u64,
     /// Record fixtures made on a --target here, for `imconform cleanup`.
     #[arg(
         long,
@@ -135,6 +138,7 @@ impl RunArgs {
                 details_differ: self.details_differ,
                 no_community: self.emulator_no_community,
                 no_push: self.emulator_no_push,
+                latency: Duration::from_millis(self.latency),
             },
             app: self.app.identity(&self.signer),
             execution: Execution {
@@ -387,6 +391,8 @@ fn print_outcome(report: &RunReport, known_file: Option<&Path>) {
         println!("contract: {}", contract.label());
     }
     let totals = report.totals();
+    // Before the totals: CI and scripts read the totals as the closing line.
+    println!("{}", imconform::report::requests_line(report));
     println!("{}", imconform::report::summary_line(&totals));
     if let Some(drift) = &report.drift {
         println!(

@@ -46,6 +46,10 @@ pub struct ServeArgs {
     /// Do not enforce the per-group attribute write rate (5/s, 10049).
     #[arg(long)]
     no_write_rate_limits: bool,
+    /// Answer every request this many milliseconds later, as a distant target would (the
+    /// round trip: half before the request is handled, half after).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency: u64,
 }
 
 pub fn execute(args: ServeArgs) -> u8 {
@@ -85,6 +89,7 @@ pub fn execute(args: ServeArgs) -> u8 {
         details_differ: args.details_differ,
         api_rate_limits: !args.no_api_rate_limits,
         write_rate_limit: !args.no_write_rate_limits,
+        latency: std::time::Duration::from_millis(args.latency),
         ..EmulatorConfig::default()
     };
     config.features.community_groups = !args.no_community;

@@ -156,6 +156,8 @@ fn from_entry(
                 details_differ: e.details_differ,
                 no_community: e.no_community,
                 no_push: e.no_push,
+                // `--latency` places every emulator target at that distance.
+                latency: base.emulator.latency,
             };
         }
     }

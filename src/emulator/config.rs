@@ -2,6 +2,7 @@
 //! which deviations (faults) it ships.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use crate::auth::usersig::SecretKey;
 
@@ -31,6 +32,9 @@ pub struct EmulatorConfig {
     pub api_rate_limits: bool,
     /// Enforce 5 attribute writes/s per group (10049 when exceeded).
     pub write_rate_limit: bool,
+    /// A round trip to a distant target: half of it passes before a request is handled (its
+    /// way there, so rate windows see it arrive later), half before the answer leaves.
+    pub latency: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -45,6 +49,7 @@ impl Default for EmulatorConfig {
             features: Features::default(),
             api_rate_limits: true,
             write_rate_limit: true,
+            latency: Duration::ZERO,
         }
     }
 }

@@ -237,8 +237,16 @@ async fn handle(
     uri: Uri,
     body: Body,
 ) -> Response {
+    let half_trip = state.config.latency / 2;
+    if !half_trip.is_zero() {
+        tokio::time::sleep(half_trip).await;
+    }
     let outcome = serve(&state, &method, &uri, body).await;
-    render(&state, outcome)
+    let response = render(&state, outcome);
+    if !half_trip.is_zero() {
+        tokio::time::sleep(state.config.latency - half_trip).await;
+    }
+    response
 }
 
 async fn serve(state: &AppState, method: &Method, uri: &Uri, body: Body) -> ApiResult {

@@ -44,6 +44,8 @@ pub struct EmulatorOptions {
     pub no_community: bool,
     /// The push service off (push APIs answer 90045).
     pub no_push: bool,
+    /// Answer every request this much later, as a distant target would.
+    pub latency: Duration,
 }
 
 /// The app and who requests are signed for.
@@ -72,8 +74,8 @@ pub enum KeySource {
 /// How the runner goes about the cases.
 #[derive(Debug, Clone)]
 pub struct Execution {
-    /// Cases run at once.
-    pub jobs: usize,
+    /// Cases run at once (None: sized from the target's round trip and the declared rates).
+    pub jobs: Option<usize>,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Extra attempts after a transport error or a documented retryable code.
@@ -152,7 +154,7 @@ impl Default for AppIdentity {
 impl Default for Execution {
     fn default() -> Self {
         Self {
-            jobs: 8,
+            jobs: None,
             timeout: Duration::from_secs(10),
             retries: 2,
             pacing: true,

@@ -23,7 +23,7 @@ pub enum PipelineError {
     #[error("{0}")]
     KeyFile(String),
     #[error(
-        "--fault, --details-differ and --emulator-* apply to the embedded emulator only (drop --target)"
+        "--fault, --details-differ, --latency and --emulator-* apply to the embedded emulator only (drop --target)"
     )]
     EmulatorOptionsWithUrl,
     #[error(transparent)]

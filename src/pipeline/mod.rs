@@ -265,6 +265,7 @@ impl Plan {
             profile: self.profile.clone(),
             faults,
             details_differ: options.details_differ,
+            latency: options.latency,
             ..EmulatorConfig::default()
         };
         emulator.features.community_groups = !options.no_community;

@@ -34,4 +34,4 @@ pub use matrix_markdown::matrix_to_markdown;
 pub use matrix_terminal::matrix_summary;
 pub use reproducer::reproducer;
 pub use snapshot_drift::snapshot_drift_lines;
-pub use terminal::{case_detail, case_line, failure_lines, summary_line};
+pub use terminal::{case_detail, case_line, failure_lines, requests_line, summary_line};

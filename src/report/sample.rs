@@ -138,6 +138,8 @@ pub(crate) fn sample_report() -> RunReport {
         run_id: "r1a2b3".into(),
         started_at: "2025-01-02T03:04:05Z".into(),
         duration_ms: 1234,
+        requests: 1043,
+        teardown_warnings: Vec::new(),
         interrupted: false,
         cases: vec![pass, fail, error, skip],
         stale_known: Vec::new(),

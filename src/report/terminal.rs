@@ -31,6 +31,9 @@ pub fn failure_lines(report: &RunReport) -> String {
     for stale in &report.stale_known {
         out.push_str(&format!("STALE {stale}\n"));
     }
+    for w in &report.teardown_warnings {
+        out.push_str(&format!("teardown warning: {w}\n"));
+    }
     if let Some(note) = note {
         out.push_str(&format!("(reproducers: {note})\n"));
     }
@@ -95,6 +98,15 @@ pub fn summary_line(totals: &Totals) -> String {
         line.push_str(&format!(", {} with snapshot drift", totals.drifted));
     }
     line
+}
+
+/// `1043 requests in 2.4 s`: what the run spent of the target's quotas, and how long it took.
+pub fn requests_line(report: &RunReport) -> String {
+    format!(
+        "{} requests in {:.1} s",
+        report.requests,
+        report.duration_ms as f64 / 1000.0
+    )
 }
 
 /// `pass  create_group::x (40 ms)`: a progress line for verbose runs.

@@ -7,9 +7,12 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::RunContext;
+use super::batch::{LedgerNote, Made};
+use super::kept::{Kept, KeptFailure, KeptFixtures};
 use super::ledger::{LedgerEntry, LedgerEvent};
 use super::request::{Unsendable, ms_since, send_step};
 use super::scope::Scope;
+use super::volley;
 use crate::check::{CheckContext, Normalizer, check_step, response_code};
 use crate::result::{CaseReport, CheckReport, Outcome, Phase, StepReport};
 use crate::spec::{FixtureDef, PlannedCase, Step};
@@ -18,7 +21,7 @@ use crate::spec::{FixtureDef, PlannedCase, Step};
 const MAX_INSTANCE_NAME: usize = 30;
 
 /// How a step ended, for deciding the case's outcome.
-enum Verdict {
+pub(crate) enum Verdict {
     Passed,
     Failed(String),
     /// The transport failed or the harness could not proceed.
@@ -38,8 +41,19 @@ struct Stop {
     feature: Option<String>,
 }
 
-pub(crate) async fn run_case(ctx: &RunContext, case: &PlannedCase, index: usize) -> CaseReport {
+/// Runs one case. In a `whole_run` (a queue enforces the locks, and the run waits for
+/// removals queued in batches): fixtures marked `reuse: while_shared` are taken from those kept
+/// by earlier cases, and fixtures with a `batch:` form are made and removed in batches.
+pub(crate) async fn run_case(
+    ctx: &RunContext,
+    case: &PlannedCase,
+    index: usize,
+    whole_run: bool,
+) -> CaseReport {
     let started = Instant::now();
+    if whole_run {
+        ctx.kept.forget_for(case);
+    }
     let mut steps: Vec<StepReport> = Vec::with_capacity(step_count(ctx, case));
     let mut warnings = Vec::new();
     let mut scope = Scope::default();
@@ -50,8 +64,31 @@ pub(crate) async fn run_case(ctx: &RunContext, case: &PlannedCase, index: usize)
     }
 
     let mut stop: Option<Stop> = None;
+    // Instances made in batches, queued at once so that a case's several land in one call.
+    let mut queued: Vec<(&str, usize, Scope)> = Vec::new();
+    if whole_run {
+        for (name, usage) in &case.fixtures {
+            let def = &ctx.suite.service.fixtures[&usage.fixture];
+            if def.batch.as_ref().is_some_and(|b| b.setup.is_some()) && usage.with.is_empty() {
+                let fscope = fixture_scope(ctx, def, index, name);
+                match ctx.batches.queue_setup(def, &fscope) {
+                    Ok(key) => queued.push((name, key, fscope)),
+                    Err(e) => {
+                        stop = Some(Stop {
+                            outcome: Outcome::Error,
+                            reason: format!("fixture `{name}`: {e}"),
+                            feature: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
     let mut made: Vec<(String, &FixtureDef, Scope)> = Vec::new();
     for (name, usage) in &case.fixtures {
+        if stop.is_some() {
+            break;
+        }
         // After an interrupt no further fixture is made; those already made are torn down.
         if ctx.interrupt.is_set() {
             stop = Some(Stop {
@@ -62,18 +99,33 @@ pub(crate) async fn run_case(ctx: &RunContext, case: &PlannedCase, index: usize)
             break;
         }
         let def = &ctx.suite.service.fixtures[&usage.fixture];
-        let mut fscope = Scope::default();
-        fscope.set("run.id", Value::from(ctx.run_id.clone()));
-        fscope.set("run.prefix", Value::from(ctx.run_prefix.clone()));
-        fscope.set(
-            "self.name",
-            Value::from(instance_name(&ctx.run_prefix, index, name)),
-        );
-        for (param, default) in &def.params {
-            if let Some(d) = default {
-                fscope.set(param.clone(), d.clone());
+        if let Some(at) = queued.iter().position(|(n, _, _)| n == name) {
+            let (_, key, fscope) = queued.swap_remove(at);
+            let outcome = ctx.batches.made(ctx, case, def, key, &mut steps).await;
+            record(ctx, LedgerEvent::Made, (index, name), &def.name, &fscope);
+            made.push((name.clone(), def, fscope));
+            if let Made::Failed {
+                reason,
+                feature,
+                skipped,
+            } = outcome
+            {
+                let outcome = if skipped {
+                    Outcome::Skip
+                } else {
+                    Outcome::Error
+                };
+                stop = Some(Stop {
+                    outcome,
+                    reason: format!("fixture `{name}` ({}): {reason}", def.name),
+                    feature,
+                });
+                break;
             }
+            stop = export(name, def, &made.last().expect("just pushed").2, &mut scope);
+            continue;
         }
+        let mut fscope = fixture_scope(ctx, def, index, name);
         for (param, t) in &usage.with {
             match t.render(&scope.lookup()) {
                 Ok(v) => fscope.set(param.clone(), v),
@@ -89,45 +141,49 @@ pub(crate) async fn run_case(ctx: &RunContext, case: &PlannedCase, index: usize)
         if stop.is_some() {
             break;
         }
-        let mut ok = true;
-        for (i, step) in def.setup.iter().enumerate() {
-            let (report, verdict) =
-                run_step(ctx, case, Phase::Setup, i + 1, step, &mut fscope).await;
-            steps.push(report);
-            match verdict {
-                Verdict::Passed => {}
-                Verdict::Skip(reason) => {
-                    stop = Some(Stop {
-                        outcome: Outcome::Skip,
-                        reason: format!("fixture `{name}` ({}): {reason}", usage.fixture),
-                        feature: None,
-                    });
-                    ok = false;
-                }
-                Verdict::NotEnabled { feature, reason } => {
-                    stop = Some(Stop {
-                        outcome: Outcome::Skip,
-                        reason: format!("fixture `{name}` ({}): {reason}", usage.fixture),
-                        feature: Some(feature),
-                    });
-                    ok = false;
-                }
-                Verdict::Failed(reason) | Verdict::Error(reason) => {
-                    stop = Some(Stop {
-                        outcome: Outcome::Error,
-                        reason: format!(
-                            "fixture `{name}` ({}) could not be made: {reason}",
-                            usage.fixture
-                        ),
-                        feature: None,
-                    });
-                    ok = false;
-                }
-            }
-            if !ok {
+        if whole_run && KeptFixtures::applies(case, def) {
+            let params: Vec<(String, Option<Value>)> = def
+                .params
+                .keys()
+                .map(|p| (p.clone(), fscope.get(p)))
+                .collect();
+            let cell = ctx.kept.cell(def, &params);
+            let kept = cell
+                .get_or_init(|| async {
+                    let stop = set_up(ctx, case, name, def, &mut fscope, &mut steps).await;
+                    Kept {
+                        scope: fscope.clone(),
+                        failure: stop.map(|s| KeptFailure {
+                            outcome: s.outcome,
+                            reason: s.reason,
+                            feature: s.feature,
+                        }),
+                        maker: case.id.clone(),
+                    }
+                })
+                .await;
+            if let Some(f) = &kept.failure {
+                let from = if kept.maker == case.id {
+                    String::new()
+                } else {
+                    format!(" (kept from {})", kept.maker)
+                };
+                stop = Some(Stop {
+                    outcome: f.outcome,
+                    reason: format!("{}{from}", f.reason),
+                    feature: f.feature.clone(),
+                });
                 break;
             }
+            stop = export(name, def, &kept.scope, &mut scope);
+            if stop.is_some() {
+                break;
+            }
+            continue;
         }
+        let failed = set_up(ctx, case, name, def, &mut fscope, &mut steps).await;
+        let ok = failed.is_none();
+        stop = failed;
         // Even a half-made fixture is torn down: its first steps may have created something.
         record(
             ctx,
@@ -140,22 +196,19 @@ pub(crate) async fn run_case(ctx: &RunContext, case: &PlannedCase, index: usize)
         if !ok {
             break;
         }
-        let fscope = &made.last().expect("just pushed").2;
-        for (export, t) in &def.exports {
-            match t.render(&fscope.lookup()) {
-                Ok(v) => scope.set_volatile(format!("{name}.{export}"), v),
-                Err(e) => {
-                    stop = Some(Stop {
-                        outcome: Outcome::Error,
-                        reason: format!("fixture `{name}`: export `{export}`: {e}"),
-                        feature: None,
-                    });
-                }
-            }
-        }
+        stop = export(name, def, &made.last().expect("just pushed").2, &mut scope);
         if stop.is_some() {
             break;
         }
+    }
+
+    // Instances queued for a batch that the case stopped before reaching are made all the
+    // same (by this case or another's call): wait for them, so they are torn down.
+    for (name, key, fscope) in queued {
+        let def = &ctx.suite.service.fixtures[&case.fixtures[name].fixture];
+        let _ = ctx.batches.made(ctx, case, def, key, &mut steps).await;
+        record(ctx, LedgerEvent::Made, (index, name), &def.name, &fscope);
+        made.push((name.to_owned(), def, fscope));
     }
 
     if stop.is_none() {
@@ -180,6 +233,16 @@ pub(crate) async fn run_case(ctx: &RunContext, case: &PlannedCase, index: usize)
         steps.push(report);
     }
     for (name, def, mut fscope) in made.into_iter().rev() {
+        if whole_run && def.batch.as_ref().is_some_and(|b| b.teardown.is_some()) {
+            let note = LedgerNote {
+                index,
+                name: name.clone(),
+            };
+            if let Err(e) = ctx.batches.queue_teardown(def, fscope, note) {
+                warnings.push(format!("fixture `{name}`: {e}"));
+            }
+            continue;
+        }
         let mut removed = true;
         for (i, step) in def.teardown.iter().enumerate() {
             let (report, verdict) =
@@ -206,6 +269,93 @@ pub(crate) async fn run_case(ctx: &RunContext, case: &PlannedCase, index: usize)
     report.steps = steps;
     report.teardown_warnings = warnings;
     report
+}
+
+/// A fixture instance's own variables before its setup: the run's, its unique name, and its
+/// parameters' defaults.
+fn fixture_scope(ctx: &RunContext, def: &FixtureDef, index: usize, name: &str) -> Scope {
+    let mut fscope = Scope::default();
+    fscope.set("run.id", Value::from(ctx.run_id.clone()));
+    fscope.set("run.prefix", Value::from(ctx.run_prefix.clone()));
+    fscope.set(
+        "self.name",
+        Value::from(instance_name(&ctx.run_prefix, index, name)),
+    );
+    for (param, default) in &def.params {
+        if let Some(d) = default {
+            fscope.set(param.clone(), d.clone());
+        }
+    }
+    fscope
+}
+
+/// Notes in the ledger that a batch removed an instance.
+pub(crate) fn record_removed(ctx: &RunContext, note: &LedgerNote, fixture: &str, scope: &Scope) {
+    record(
+        ctx,
+        LedgerEvent::Removed,
+        (note.index, &note.name),
+        fixture,
+        scope,
+    );
+}
+
+/// Sets the fixture's exports in the case's scope as `${name.export}`.
+fn export(name: &str, def: &FixtureDef, fscope: &Scope, scope: &mut Scope) -> Option<Stop> {
+    let lookup = fscope.lookup();
+    for (export, t) in &def.exports {
+        match t.render(&lookup) {
+            Ok(v) => scope.set_volatile(format!("{name}.{export}"), v),
+            Err(e) => {
+                return Some(Stop {
+                    outcome: Outcome::Error,
+                    reason: format!("fixture `{name}`: export `{export}`: {e}"),
+                    feature: None,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// Runs a fixture's setup steps into `steps`; the stop if one did not pass.
+async fn set_up(
+    ctx: &RunContext,
+    case: &PlannedCase,
+    name: &str,
+    def: &FixtureDef,
+    fscope: &mut Scope,
+    steps: &mut Vec<StepReport>,
+) -> Option<Stop> {
+    for (i, step) in def.setup.iter().enumerate() {
+        let (report, verdict) = run_step(ctx, case, Phase::Setup, i + 1, step, fscope).await;
+        steps.push(report);
+        let fixture = &def.name;
+        let (outcome, reason, feature) = match verdict {
+            Verdict::Passed => continue,
+            Verdict::Skip(reason) => (
+                Outcome::Skip,
+                format!("fixture `{name}` ({fixture}): {reason}"),
+                None,
+            ),
+            Verdict::NotEnabled { feature, reason } => (
+                Outcome::Skip,
+                format!("fixture `{name}` ({fixture}): {reason}"),
+                Some(feature),
+            ),
+            Verdict::Failed(reason) | Verdict::Error(reason) => (
+                Outcome::Error,
+                format!("fixture `{name}` ({fixture}) could not be made: {reason}"),
+                None,
+            ),
+        };
+        return Some(Stop {
+            outcome,
+            reason,
+            feature,
+        });
+    }
+    None
 }
 
 /// The report of a case the harness itself failed on: a panic outside the steps' guard.
@@ -243,14 +393,19 @@ fn case_report(ctx: &RunContext, case: &PlannedCase, stop: Option<Stop>) -> Case
     }
 }
 
-/// The case's own steps, in order, until one does not pass.
+/// The case's own steps, in order, until one does not pass. A run of consecutive `burst`
+/// steps is a volley: when answer by answer it would spread over more than `VOLLEY_SPAN` (at a
+/// distance, more than the one second a rate window spans), its steps are sent one
+/// `VOLLEY_GAP` after another without waiting for the answers, then judged in order. Closer,
+/// they go answer by answer, which keeps their order at the target certain.
 async fn run_steps(
     ctx: &RunContext,
     case: &PlannedCase,
     scope: &mut Scope,
     reports: &mut Vec<StepReport>,
 ) -> Option<Stop> {
-    for (i, step) in case.steps.iter().enumerate() {
+    let mut i = 0;
+    while i < case.steps.len() {
         if ctx.interrupt.is_set() {
             return Some(Stop {
                 outcome: Outcome::Skip,
@@ -258,26 +413,87 @@ async fn run_steps(
                 feature: None,
             });
         }
-        let (report, verdict) = run_step(ctx, case, Phase::Step, i + 1, step, scope).await;
-        let (outcome, reason, feature) = match verdict {
-            Verdict::Passed => {
-                reports.push(report);
-                continue;
+        let burst = case.steps[i..].iter().take_while(|s| s.burst).count();
+        let at_once = volley::sent_at_once(burst, ctx.wire.least_round_trip());
+        let volley = if at_once { burst } else { 1 };
+        let steps = &case.steps[i..i + volley];
+        let sends = steps.iter().enumerate().map(|(j, step)| {
+            let shared: &Scope = scope;
+            async move {
+                tokio::time::sleep(volley::VOLLEY_GAP * j as u32).await;
+                let started = Instant::now();
+                let endpoint = &ctx.suite.endpoints[&step.call];
+                (started, send_step(ctx, endpoint, step, shared).await)
             }
-            Verdict::Failed(r) => (Outcome::Fail, r, None),
-            Verdict::Error(r) => (Outcome::Error, r, None),
-            Verdict::Skip(r) => (Outcome::Skip, r, None),
-            Verdict::NotEnabled { feature, reason } => (Outcome::Skip, reason, Some(feature)),
-        };
-        let stop = Stop {
-            outcome,
-            reason: format!("{}: {reason}", report.label()),
-            feature,
-        };
-        reports.push(report);
-        return Some(stop);
+        });
+        let mut sent: Vec<_> = futures_util::future::join_all(sends)
+            .await
+            .into_iter()
+            .map(Some)
+            .collect();
+        let order = answer_order(ctx, steps, &sent);
+        for (j, step) in steps.iter().enumerate() {
+            let (started, answer) = sent[order[j]].take().expect("each answer judged once");
+            let (report, verdict) = judge_step(
+                ctx,
+                case,
+                Phase::Step,
+                i + j + 1,
+                step,
+                scope,
+                started,
+                answer,
+            );
+            let (outcome, reason, feature) = match verdict {
+                Verdict::Passed => {
+                    reports.push(report);
+                    continue;
+                }
+                Verdict::Failed(r) => (Outcome::Fail, r, None),
+                Verdict::Error(r) => (Outcome::Error, r, None),
+                Verdict::Skip(r) => (Outcome::Skip, r, None),
+                Verdict::NotEnabled { feature, reason } => (Outcome::Skip, reason, Some(feature)),
+            };
+            let stop = Stop {
+                outcome,
+                reason: format!("{}: {reason}", report.label()),
+                feature,
+            };
+            reports.push(report);
+            return Some(stop);
+        }
+        i += volley;
     }
     None
+}
+
+/// Which answer each step of a volley is judged on (`volley::answer_order`).
+fn answer_order(
+    ctx: &RunContext,
+    steps: &[Step],
+    sent: &[Option<(Instant, Result<super::request::Sent, Unsendable>)>],
+) -> Vec<usize> {
+    if steps.len() < 2 {
+        return (0..steps.len()).collect();
+    }
+    let envelope = &ctx.suite.service.envelope;
+    let calls: Vec<&str> = steps.iter().map(|s| s.call.as_str()).collect();
+    let expected: Vec<Vec<i64>> = steps
+        .iter()
+        .map(|s| match &s.expect.code {
+            Some(codes) => codes.0.clone(),
+            None => vec![envelope.success_code],
+        })
+        .collect();
+    let codes: Vec<Option<i64>> = sent
+        .iter()
+        .map(|s| {
+            let (_, sent) = s.as_ref()?;
+            let json = sent.as_ref().ok()?.response.as_ref().ok()?.json.as_ref()?;
+            response_code(envelope, json)
+        })
+        .collect();
+    volley::answer_order(&calls, &expected, &codes)
 }
 
 /// Runs `work`, turning a panic into its message. A plain adapter, not an `async fn`: that
@@ -399,7 +615,7 @@ fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "(no message)".to_owned())
 }
 
-async fn run_step(
+pub(crate) async fn run_step(
     ctx: &RunContext,
     case: &PlannedCase,
     phase: Phase,
@@ -408,6 +624,23 @@ async fn run_step(
     scope: &mut Scope,
 ) -> (StepReport, Verdict) {
     let started = Instant::now();
+    let endpoint = &ctx.suite.endpoints[&step.call];
+    let sent = send_step(ctx, endpoint, step, scope).await;
+    judge_step(ctx, case, phase, index, step, scope, started, sent)
+}
+
+/// Checks what sending a step produced, and takes its captures into `scope`.
+#[allow(clippy::too_many_arguments)]
+fn judge_step(
+    ctx: &RunContext,
+    case: &PlannedCase,
+    phase: Phase,
+    index: usize,
+    step: &Step,
+    scope: &mut Scope,
+    started: Instant,
+    sent: Result<super::request::Sent, Unsendable>,
+) -> (StepReport, Verdict) {
     let endpoint = &ctx.suite.endpoints[&step.call];
     let mut report = StepReport {
         phase,
@@ -425,7 +658,7 @@ async fn run_step(
         attempts: 0,
         duration_ms: 0,
     };
-    let sent = match send_step(ctx, endpoint, step, scope).await {
+    let sent = match sent {
         Ok(sent) => sent,
         Err(Unsendable::Skip(reason)) => {
             report.duration_ms = ms_since(started);

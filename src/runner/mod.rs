@@ -1,13 +1,18 @@
 //! Runs planned cases against a base URL: fixtures, steps, teardown, pacing, retries. Returns
 //! plain result data; it knows nothing about terminals or report formats.
 
+mod batch;
 mod case;
+mod concurrency;
 mod facts;
+mod kept;
 pub mod ledger;
 mod pacing;
+mod plan_cost;
 mod request;
 mod schedule;
 mod scope;
+mod volley;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,7 +25,9 @@ use crate::http::{HttpClient, HttpSettings, TransportError};
 use crate::result::{CaseReport, DocumentedError, EndpointInfo, RunReport};
 use crate::spec::{PlannedCase, Suite};
 
+pub use concurrency::{MAX_JOBS, MIN_JOBS, jobs_for};
 pub use pacing::Pacer;
+pub use plan_cost::{CaseCost, PlanBound, PlanShape, case_cost, plan_bound};
 
 /// Everything a run needs, resolved from flags, environment and defaults by the caller.
 #[derive(Debug, Clone)]
@@ -33,7 +40,9 @@ pub struct RunConfig {
     pub sdkappid: u64,
     pub identifier: String,
     pub credentials: Credentials,
-    pub jobs: usize,
+    /// Cases at once; None sizes it from the plan and the target's round trip
+    /// (`concurrency.rs`).
+    pub jobs: Option<usize>,
     pub http: HttpSettings,
     /// Extra attempts after a transport error or a retryable code.
     pub retries: u32,
@@ -100,9 +109,26 @@ pub(crate) struct RunContext {
     /// Keep every JSON response normalized as snapshots are (`ResponseRecord::normalized`).
     pub normalize_responses: bool,
     pub ledger: Option<ledger::Ledger>,
+    /// Requests sent and round trips seen by the current run.
+    pub(crate) wire: concurrency::WireStats,
+    /// Fixtures made and removed in batches (`batch:`).
+    pub(crate) batches: batch::Batches,
+    /// Fixtures kept for cases that hold their locks shared (`reuse: while_shared`).
+    pub(crate) kept: kept::KeptFixtures,
+    /// The current run's concurrency, sized once the first round trips are back.
+    pub(crate) concurrency: std::sync::Mutex<Option<Arc<concurrency::Concurrency>>>,
 }
 
 impl RunContext {
+    /// Notes one request sent and its round trip.
+    pub(crate) fn note_request(&self, round_trip: std::time::Duration) {
+        if let Some(least) = self.wire.note(round_trip)
+            && let Some(c) = self.concurrency.lock().expect("concurrency slot").as_ref()
+        {
+            c.size_for(least);
+        }
+    }
+
     /// The URL of an endpoint of the suite (without its query).
     pub fn endpoint_url(&self, endpoint: &str) -> &reqwest::Url {
         &self.endpoint_urls[endpoint]
@@ -178,6 +204,10 @@ impl Runner {
                 interrupt,
                 normalize_responses: false,
                 ledger: None,
+                wire: Default::default(),
+                kept: Default::default(),
+                batches: Default::default(),
+                concurrency: Default::default(),
             }),
         })
     }
@@ -214,10 +244,12 @@ impl Runner {
 
     /// Runs one case; `index` keeps fixture names unique within the run.
     pub async fn run_one(&self, case: PlannedCase, index: usize) -> CaseReport {
-        case::run_case(&self.ctx, &case, index).await
+        case::run_case(&self.ctx, &case, index, false).await
     }
 
-    /// Runs cases concurrently (`jobs` at a time, cases sharing a lock one at a time).
+    /// Runs cases concurrently: `jobs` at a time, or as many as the round trip and the plan
+    /// call for; the costliest first; locks held as declared; fixtures batched and kept where
+    /// the service file says so. Returns when the last batched removal is back.
     pub async fn run(&self, cases: Vec<PlannedCase>, observer: Arc<dyn RunObserver>) -> RunReport {
         let ctx = &self.ctx;
         // Which contract runs, for the report: its files are read here, off the run's clock.
@@ -228,9 +260,14 @@ impl Runner {
         // The cases are collected by a task of the runtime: a caller on a thread outside its
         // workers (`block_on`) would otherwise be woken once per finished case.
         let planned = cases.len();
+        ctx.wire.reset();
+        ctx.kept.clear();
+        ctx.batches.clear();
         let collector = tokio::spawn(run_all(ctx.clone(), cases, observer));
         let finished = collector.await.expect("the case collector does not panic");
         RunReport {
+            requests: ctx.wire.requests(),
+            teardown_warnings: ctx.batches.take_warnings(),
             target: ctx.config.target_label.clone(),
             target_name: None,
             profile: ctx.config.profile.clone(),
@@ -266,15 +303,25 @@ async fn run_all(
     observer: Arc<dyn RunObserver>,
 ) -> Vec<(usize, CaseReport)> {
     let planned = cases.len();
-    let workers = ctx.config.jobs.max(1).min(planned);
-    let queue = Arc::new(schedule::CaseQueue::new(cases));
+    let shape = PlanShape::new(&ctx.suite, &cases);
+    let priority = priorities(&shape, &cases);
+    let concurrency = Arc::new(concurrency::Concurrency::new(
+        ctx.config.jobs,
+        shape,
+        planned,
+    ));
+    *ctx.concurrency.lock().expect("concurrency slot") = Some(concurrency.clone());
+    let workers = concurrency.max_workers(planned);
+    let queue = Arc::new(schedule::CaseQueue::new(cases, &priority));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..workers {
         let (ctx, queue, observer) = (ctx.clone(), queue.clone(), observer.clone());
+        let concurrency = concurrency.clone();
         tasks.spawn(async move {
             // About a fair share, so the list of reports is not regrown and copied as it fills.
             let mut done = Vec::with_capacity(planned / workers + 1);
             while !ctx.interrupt.is_set() {
+                let _slot = concurrency.slot().await;
                 let Some((index, case)) = queue.next().await else {
                     break;
                 };
@@ -283,11 +330,19 @@ async fn run_all(
                     queue.finish(case);
                     break;
                 }
-                let report = match case::guarded(case::run_case(&ctx, case, index)).await {
+                let report = match case::guarded(case::run_case(&ctx, case, index, true)).await {
                     Ok(report) => report,
                     Err(what) => case::panicked_case(&ctx, case, what),
                 };
                 queue.finish(case);
+                // Removals queued in batches go out beside the cases still running.
+                if ctx.batches.claim_flush() {
+                    let ctx = ctx.clone();
+                    tokio::spawn(async move {
+                        ctx.batches.flush_teardowns(&ctx).await;
+                        ctx.batches.flushed();
+                    });
+                }
                 observer.case_finished(&report);
                 done.push((index, report));
             }
@@ -301,7 +356,23 @@ async fn run_all(
             finished.extend(done);
         }
     }
+    *ctx.concurrency.lock().expect("concurrency slot") = None;
+    // The last removals: after any background flush still sending (it holds the sender).
+    ctx.batches.flush_teardowns(&ctx).await;
     finished
+}
+
+/// Which cases start first: the longest line each stands in (`PlanShape::line`), then the
+/// longest alone, ranked at a nominal round trip of 100 ms.
+fn priorities(shape: &PlanShape, cases: &[PlannedCase]) -> Vec<(u64, u64)> {
+    let nominal = std::time::Duration::from_millis(100);
+    let micros = |d: std::time::Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+    (0..cases.len())
+        .map(|i| {
+            let line = shape.line(i, &cases[i].locks, nominal);
+            (micros(line), micros(shape.costs()[i].alone(nominal)))
+        })
+        .collect()
 }
 
 /// What the reports need to know of the contract: documented codes and group-type support.

@@ -69,10 +69,14 @@ pub struct Pacer {
     endpoint_buckets: HashMap<String, Vec<String>>,
 }
 
+/// The gap the pacer keeps between two calls under `per_second`.
+pub(crate) fn spacing(per_second: u32) -> Duration {
+    Duration::from_secs_f64(MARGIN / f64::from(per_second.max(1)))
+}
+
 /// One request at a time, spaced so that no sliding second holds more than `per_second`.
 fn spaced(per_second: u32) -> Quota {
-    let period = Duration::from_secs_f64(MARGIN / f64::from(per_second.max(1)));
-    Quota::with_period(period)
+    Quota::with_period(spacing(per_second))
         .expect("non-zero period")
         .allow_burst(NonZeroU32::MIN)
 }

@@ -110,10 +110,12 @@ pub(crate) async fn send_step(
         } else {
             ctx.pacer.wait(&endpoint.name, &body_json).await;
         }
+        let sent_at = Instant::now();
         let result = ctx
             .client
             .send(&service.auth.method, url.clone(), body_bytes.clone())
             .await;
+        ctx.note_request(sent_at.elapsed());
         let retry_left = attempts <= ctx.config.retries;
         match result {
             Err(e) if retry_left && e.is_retryable() => {

@@ -20,8 +20,8 @@ pub struct PlannedCase {
     pub description: String,
     pub tags: Vec<String>,
     pub requires: Vec<String>,
-    /// The case's locks and those of its fixtures.
-    pub locks: Vec<String>,
+    /// The case's locks and those of its fixtures (a name held both ways: exclusive).
+    pub locks: Vec<Lock>,
     pub vars: IndexMap<String, Value>,
     pub fixtures: IndexMap<String, FixtureUse>,
     pub steps: Vec<Step>,
@@ -74,17 +74,21 @@ impl Suite {
 
     pub(super) fn locks_of(
         &self,
-        own: &[String],
+        own: &[Lock],
         fixtures: &IndexMap<String, FixtureUse>,
-    ) -> Vec<String> {
-        let mut locks = own.to_vec();
-        for u in fixtures.values() {
-            if let Some(def) = self.service.fixtures.get(&u.fixture) {
-                locks.extend(def.locks.iter().cloned());
+    ) -> Vec<Lock> {
+        let mut locks: Vec<Lock> = Vec::new();
+        let fixture_locks = fixtures
+            .values()
+            .filter_map(|u| self.service.fixtures.get(&u.fixture))
+            .flat_map(|def| &def.locks);
+        for lock in own.iter().chain(fixture_locks) {
+            match locks.iter_mut().find(|l| l.name == lock.name) {
+                Some(held) => held.exclusive |= lock.exclusive,
+                None => locks.push(lock.clone()),
             }
         }
         locks.sort();
-        locks.dedup();
         locks
     }
 }
@@ -132,4 +136,29 @@ impl PlannedCase {
 
 fn applies(case: &CaseDef, profile: &str) -> bool {
     case.profiles.is_empty() || case.profiles.iter().any(|p| p == profile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned(suite: &Suite, id: &str) -> PlannedCase {
+        suite
+            .plan(&suite.service.default_profile)
+            .into_iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("{id} is planned"))
+    }
+
+    #[test]
+    fn a_lock_held_both_ways_is_held_exclusively() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+        let suite = crate::spec::load_suite(&root).expect("the specs load");
+        // Its own `locks: [app_attr_names]` and the attr_names fixture's shared hold.
+        let writer = planned(&suite, "set_attr_name::duplicate_name");
+        assert_eq!(writer.locks, [Lock::exclusive("app_attr_names")]);
+        // Only the fixture's shared hold.
+        let reader = planned(&suite, "get_attr_name::ok");
+        assert_eq!(reader.locks, [Lock::shared("app_attr_names")]);
+    }
 }

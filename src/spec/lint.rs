@@ -52,6 +52,27 @@ impl<'a> Lint<'a> {
         });
     }
 
+    /// A fixture kept for later cases stands for app-wide state held shared: it needs a
+    /// shared lock, nothing to tear down (it is left standing), and nothing of the case that
+    /// happened to make it (`self.name`).
+    fn reused_fixture(&mut self, name: &str, fixture: &crate::spec::FixtureDef) {
+        if !fixture.locks.iter().any(|l| !l.exclusive) {
+            self.err(&fixture.loc, format!("fixture `{name}` has `reuse: while_shared` but holds no lock shared (`locks: [{{name: NAME, mode: shared}}]`)"));
+        }
+        if !fixture.teardown.is_empty() {
+            self.err(&fixture.loc, format!("fixture `{name}` has `reuse: while_shared` and a teardown: a kept fixture is left standing, so it cannot be torn down per case"));
+        }
+        let reads_self = fixture
+            .setup
+            .iter()
+            .filter_map(|s| s.body.as_ref())
+            .chain(fixture.exports.values())
+            .any(|t| t.variables().iter().any(|v| v == "self.name"));
+        if reads_self {
+            self.err(&fixture.loc, format!("fixture `{name}` has `reuse: while_shared` but reads `${{self.name}}`, which names the one case that made it"));
+        }
+    }
+
     fn service(&mut self) {
         let service = &self.suite.service;
         for (name, fixture) in &service.fixtures {
@@ -72,6 +93,24 @@ impl<'a> Lint<'a> {
             let mut teardown_scope = scope.clone();
             for step in &fixture.teardown {
                 self.step(step, &mut teardown_scope, &format!("fixture `{name}`"));
+            }
+            if fixture.reuse_while_shared {
+                self.reused_fixture(name, fixture);
+            }
+            if let Some(batch) = &fixture.batch {
+                for b in batch.setup.iter().chain(&batch.teardown) {
+                    self.step(
+                        &b.step,
+                        &mut scope.clone(),
+                        &format!("fixture `{name}` batch"),
+                    );
+                    for v in b.item.variables() {
+                        if !scope.contains(&v) {
+                            let hint = did_you_mean(&v, scope.iter().map(String::as_str));
+                            self.err(&b.loc, format!("the batch item of fixture `{name}` reads `${{{v}}}`, which nothing defines{hint}"));
+                        }
+                    }
+                }
             }
         }
         let auth_vars = AUTH_VARIABLES;

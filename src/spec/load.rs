@@ -484,7 +484,9 @@ impl Resolver {
                             (k.clone(), self.template(&l, &v.value))
                         })
                         .collect(),
-                    locks: self.strings(file, &def.locks),
+                    locks: locks(&def.locks),
+                    reuse_while_shared: def.reuse.is_some(),
+                    batch: def.batch.as_ref().map(|b| self.fixture_batch(file, b)),
                     loc: floc,
                 };
                 (name, fixture)
@@ -810,7 +812,7 @@ impl Resolver {
                 .iter()
                 .map(|s| self.step(file, s))
                 .collect(),
-            locks: self.strings(file, &raw.value.locks),
+            locks: locks(&raw.value.locks),
             loc,
         }
     }
@@ -889,11 +891,64 @@ impl Resolver {
             tags: c.tags.clone(),
             profiles: self.strings(file, &c.profiles),
             requires: self.strings(file, &c.requires),
-            locks: self.strings(file, &c.locks),
+            locks: locks(&c.locks),
             vars: c.vars.clone(),
             fixtures: self.fixture_uses(file, &c.fixtures),
             steps: c.steps.iter().map(|s| self.step(file, s)).collect(),
             teardown: c.teardown.iter().map(|s| self.step(file, s)).collect(),
+            loc,
+        }
+    }
+
+    fn fixture_batch(&mut self, file: &Arc<SpecFile>, raw: &S<RawFixtureBatch>) -> FixtureBatch {
+        let loc = loc_of(file, &raw.referenced);
+        if raw.value.max.value == 0 {
+            self.err(
+                &loc_of(file, &raw.value.max.referenced),
+                "a batch takes at least one instance (`max: 1` or more)",
+            );
+        }
+        FixtureBatch {
+            max: raw.value.max.value.max(1) as usize,
+            setup: raw.value.setup.as_ref().map(|b| self.batch_step(file, b)),
+            teardown: raw
+                .value
+                .teardown
+                .as_ref()
+                .map(|b| self.batch_step(file, b)),
+            loc,
+        }
+    }
+
+    fn batch_step(&mut self, file: &Arc<SpecFile>, raw: &S<RawBatchStep>) -> BatchStep {
+        let loc = loc_of(file, &raw.referenced);
+        let b = &raw.value;
+        let step = self.step(file, &b.step);
+        let list_loc = loc_of(file, &b.list.referenced);
+        let list_field = match b.list.value.strip_prefix('/') {
+            Some(f) if !f.is_empty() && !f.contains('/') => f.to_owned(),
+            _ => {
+                self.err(&list_loc, format!("`list` is a one-segment JSON pointer into the body, such as `/Accounts`; found {:?}", b.list.value));
+                String::new()
+            }
+        };
+        if step.raw_body.is_some()
+            || !matches!(
+                step.body,
+                None | Some(Template::Object(_)) | Some(Template::Literal(Value::Object(_)))
+            )
+        {
+            self.err(
+                &list_loc,
+                "a batch step's body is a JSON object (the list is put into it)",
+            );
+        }
+        let item = self.template(&loc_of(file, &b.item.referenced), &b.item.value);
+        BatchStep {
+            step,
+            list_field,
+            item,
+            failed: b.failed.as_ref().map(|f| f.value.clone()),
             loc,
         }
     }
@@ -1117,6 +1172,26 @@ pub(crate) fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A `locks:` list: a bare name is held exclusively; a name listed twice is held in the
+/// stronger mode.
+fn locks(items: &[S<RawLock>]) -> Vec<Lock> {
+    let mut out: Vec<Lock> = Vec::new();
+    for item in items {
+        let lock = match &item.value {
+            RawLock::Exclusive(name) => Lock::exclusive(name.clone()),
+            RawLock::Mode(m) => Lock {
+                name: m.name.clone(),
+                exclusive: m.mode == LockMode::Exclusive,
+            },
+        };
+        match out.iter_mut().find(|l| l.name == lock.name) {
+            Some(held) => held.exclusive |= lock.exclusive,
+            None => out.push(lock),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -235,9 +235,61 @@ pub struct FixtureDef {
     pub teardown: Vec<Step>,
     /// What a case sees as `${fixture_name.export}`.
     pub exports: IndexMap<String, Template>,
-    /// App-wide state the fixture touches; cases holding the same lock never overlap.
-    pub locks: Vec<String>,
+    /// App-wide state the fixture touches: cases using it hold these locks.
+    pub locks: Vec<Lock>,
+    /// Made once and kept for later cases that hold its locks shared (`reuse: while_shared`):
+    /// the state it sets stands until a case holds one of its locks exclusively.
+    pub reuse_while_shared: bool,
+    /// Many instances made or removed in one call (`batch:`), in a whole run.
+    pub batch: Option<FixtureBatch>,
     pub loc: Loc,
+}
+
+/// A fixture's batch form: one call makes (or removes) up to `max` instances.
+#[derive(Debug, Clone)]
+pub struct FixtureBatch {
+    pub max: usize,
+    pub setup: Option<BatchStep>,
+    pub teardown: Option<BatchStep>,
+    pub loc: Loc,
+}
+
+/// A step whose body carries one entry per instance.
+#[derive(Debug, Clone)]
+pub struct BatchStep {
+    pub step: Step,
+    /// The body field the list goes in (from a one-segment pointer).
+    pub list_field: String,
+    /// One instance's entry, over the instance's variables.
+    pub item: Template,
+    /// The pointer at which the answer lists failed entries.
+    pub failed: Option<String>,
+    pub loc: Loc,
+}
+
+/// App-wide state a case holds while it runs. Exclusive holders of a name overlap no other
+/// holder of it; shared holders overlap one another (cases that only need the state as it
+/// stands, not to change it).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Lock {
+    pub name: String,
+    pub exclusive: bool,
+}
+
+impl Lock {
+    pub fn exclusive(name: impl Into<String>) -> Self {
+        Lock {
+            name: name.into(),
+            exclusive: true,
+        }
+    }
+
+    pub fn shared(name: impl Into<String>) -> Self {
+        Lock {
+            name: name.into(),
+            exclusive: false,
+        }
+    }
 }
 
 /// A JSON Schema: inline, or a `$ref` to a file under specs/.
@@ -440,7 +492,7 @@ pub struct CaseTemplate {
     /// Run after the generated case, after failures too (e.g. remove what an accepting
     /// target created).
     pub teardown: Vec<Step>,
-    pub locks: Vec<String>,
+    pub locks: Vec<Lock>,
     pub loc: Loc,
 }
 
@@ -454,7 +506,7 @@ pub struct CaseDef {
     pub profiles: Vec<String>,
     /// Optional features the case needs (skipped with a reason when the target lacks one).
     pub requires: Vec<String>,
-    pub locks: Vec<String>,
+    pub locks: Vec<Lock>,
     pub vars: IndexMap<String, Value>,
     pub fixtures: IndexMap<String, FixtureUse>,
     pub steps: Vec<Step>,

@@ -127,7 +127,46 @@ pub struct RawFixtureDef {
     #[serde(default)]
     pub exports: IndexMap<String, S<Value>>,
     #[serde(default)]
-    pub locks: Vec<S<String>>,
+    pub locks: Vec<S<RawLock>>,
+    /// `while_shared`: made once and kept for later cases holding its locks shared.
+    #[serde(default)]
+    pub reuse: Option<S<Reuse>>,
+    /// The same made and removed for many instances in one call, where the API takes lists.
+    #[serde(default)]
+    pub batch: Option<S<RawFixtureBatch>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFixtureBatch {
+    /// Most instances one call takes.
+    pub max: S<u32>,
+    #[serde(default)]
+    pub setup: Option<S<RawBatchStep>>,
+    #[serde(default)]
+    pub teardown: Option<S<RawBatchStep>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBatchStep {
+    /// The call, its body holding everything but the list.
+    pub step: S<RawStep>,
+    /// Where in the body the list goes: a one-segment JSON pointer (`/Accounts`).
+    pub list: S<String>,
+    /// One instance's entry in the list, over the instance's variables.
+    pub item: S<Value>,
+    /// Where the answer lists the entries that failed (setup only).
+    #[serde(default)]
+    pub failed: Option<S<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reuse {
+    /// Made by the first case that holds the fixture's locks shared, and kept, with the same
+    /// parameters, for every later such case, until a case holds one of its locks exclusively.
+    WhileShared,
 }
 
 #[derive(Debug, Deserialize)]
@@ -260,7 +299,7 @@ pub struct RawCaseTemplate {
     #[serde(default)]
     pub teardown: Vec<S<RawStep>>,
     #[serde(default)]
-    pub locks: Vec<S<String>>,
+    pub locks: Vec<S<RawLock>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -276,7 +315,7 @@ pub struct RawCase {
     #[serde(default)]
     pub requires: Vec<S<String>>,
     #[serde(default)]
-    pub locks: Vec<S<String>>,
+    pub locks: Vec<S<RawLock>>,
     #[serde(default)]
     pub vars: IndexMap<String, Value>,
     #[serde(default)]
@@ -383,4 +422,49 @@ pub struct RawPathCheck {
     pub length: Option<usize>,
     #[serde(default)]
     pub one_of: Option<Vec<Value>>,
+}
+
+/// A lock a case or fixture holds: `name` (exclusive) or `{name: NAME, mode: shared}`.
+#[derive(Debug)]
+pub enum RawLock {
+    Exclusive(String),
+    Mode(RawLockMode),
+}
+
+/// By hand rather than `untagged`, so a mistake inside the map form is named (an unknown
+/// mode, a missing name) instead of "did not match any variant".
+impl<'de> Deserialize<'de> for RawLock {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct LockVisitor;
+        impl<'de> serde::de::Visitor<'de> for LockVisitor {
+            type Value = RawLock;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a lock name, or {name: NAME, mode: shared|exclusive}")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawLock, E> {
+                Ok(RawLock::Exclusive(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawLock, A::Error> {
+                RawLockMode::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawLock::Mode)
+            }
+        }
+        d.deserialize_any(LockVisitor)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLockMode {
+    pub name: String,
+    pub mode: LockMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LockMode {
+    /// Holders may overlap one another, but never an exclusive holder.
+    Shared,
+    /// The holder overlaps no other holder.
+    Exclusive,
 }

@@ -393,7 +393,7 @@ pub fn config(base_url: &str, snapshots: &Path, timeout: Duration, retries: u32)
         sdkappid: SDKAPPID,
         identifier: ADMIN.to_owned(),
         credentials: Credentials::Key(SecretKey::new(imconform::emulator::DEFAULT_TEST_KEY)),
-        jobs: 4,
+        jobs: Some(4),
         http: HttpSettings {
             timeout,
             connect_timeout: timeout,
