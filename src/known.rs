@@ -384,6 +384,7 @@ mod tests {
             target: "t".into(),
             target_name: None,
             profile: "current".into(),
+            contract: None,
             run_id: "r".into(),
             started_at: "2025-01-01T00:00:00Z".into(),
             duration_ms: 1,

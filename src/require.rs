@@ -52,6 +52,7 @@ mod tests {
             target: "t".into(),
             target_name: None,
             profile: "current".into(),
+            contract: None,
             run_id: "r".into(),
             started_at: String::new(),
             duration_ms: 0,

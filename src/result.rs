@@ -16,6 +16,9 @@ pub struct RunReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_name: Option<String>,
     pub profile: String,
+    /// Which contract ran: the one built into imconform, or local directories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<ContractInfo>,
     pub run_id: String,
     /// RFC 3339, UTC.
     pub started_at: String,
@@ -42,6 +45,56 @@ pub struct RunReport {
     /// Changes against a recorded baseline, when the run was compared with one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<Drift>,
+}
+
+/// How `ContractInfo` names a part of the contract built into imconform.
+pub const EMBEDDED: &str = "embedded";
+
+/// Which contract a run checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractInfo {
+    /// `embedded`, or the spec directory.
+    pub specs: String,
+    /// `embedded`, or the snapshot directory.
+    pub snapshots: String,
+    /// The imconform version whose built-in contract ran, when either part is built in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedded_version: Option<String>,
+    /// `sha256:HEX` over every contract file (spec files and snapshots, by path): the same for
+    /// the built-in contract and a copy `export contract` wrote.
+    pub fingerprint: String,
+}
+
+impl ContractInfo {
+    pub fn specs_embedded(&self) -> bool {
+        self.specs == EMBEDDED
+    }
+
+    /// `embedded (imconform 0.1.0, sha256:0123456789ab)`, or the directories:
+    /// `specs DIR, snapshots embedded in imconform 0.1.0 (sha256:0123456789ab)`.
+    pub fn label(&self) -> String {
+        let short = self
+            .fingerprint
+            .get(..self.fingerprint.find(':').map_or(0, |i| i + 13))
+            .unwrap_or(&self.fingerprint);
+        let version = self.embedded_version.as_deref().unwrap_or("?");
+        let embedded = EMBEDDED;
+        if self.specs == embedded && self.snapshots == embedded {
+            return format!("{embedded} (imconform {version}, {short})");
+        }
+        let part = |p: &str| {
+            if p == embedded {
+                format!("{embedded} in imconform {version}")
+            } else {
+                p.to_owned()
+            }
+        };
+        format!(
+            "specs {}, snapshots {} ({short})",
+            part(&self.specs),
+            part(&self.snapshots)
+        )
+    }
 }
 
 /// The documented facts about one endpoint (or `service` for the common errors).
@@ -166,6 +219,7 @@ impl RunReport {
             target: String::new(),
             target_name: None,
             profile: String::new(),
+            contract: None,
             run_id: String::new(),
             started_at: String::new(),
             duration_ms: 0,

@@ -2,10 +2,11 @@
 //! against one that differs only in undocumented details (both must pass), then once per named
 //! fault (each must fail at least one case). Every run gets its own emulator instance.
 //!
-//! The push service's one-second rules (pushes more than 1 s apart, one revoke a second) pace
-//! a run's pushes into a chain of ~30 s. The clean runs and the runs of the faults on those
-//! rules keep them and start at once (they mostly wait); every other fault run switches them
-//! off (`EmulatorOptions::no_push_clock`), which leaves out the cases that probe them.
+//! The push service's one-second rules (pushes more than 1 s apart, one revoke a second) would
+//! pace every run's pushes into a chain of ~30 s. So each run has them off
+//! (`EmulatorOptions::no_push_clock`, which leaves out the cases that probe them), and the
+//! clean runs and the runs of the faults on those rules then run the probing cases again on an
+//! emulator that keeps them; their cases join the run's report.
 //!
 //! The snapshots were recorded from the faithful emulator, so its runs hold them byte for byte
 //! (`strict`); the details-differ and fault runs judge them as on a foreign target: drift
@@ -17,9 +18,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::contract::ContractSource;
 use crate::emulator::{Fault, all_faults};
 use crate::pipeline::{
     EmulatorOptions, Execution, PipelineConfig, PipelineError, SnapshotOptions, Unwatched, plan,
+    probes_push_clock,
 };
 use crate::result::{Outcome, RunReport};
 use crate::runner::Interrupt;
@@ -27,7 +30,8 @@ use crate::spec::Suite;
 
 #[derive(Debug, Clone)]
 pub struct SelftestConfig {
-    pub snapshots: PathBuf,
+    /// The recorded snapshots (a directory, or the ones built into the binary).
+    pub snapshots: ContractSource,
     /// Where snapshot mismatches of faulty runs are left (never the snapshot folder).
     pub scratch: PathBuf,
     /// Runs at once.
@@ -91,7 +95,7 @@ struct Job {
 }
 
 impl Job {
-    /// Whether the run keeps the one-second push rules (and so waits on them).
+    /// Whether the run also runs the cases probing the one-second push rules, with the rules.
     fn on_the_push_clock(&self) -> bool {
         match self.mode {
             Mode::Clean | Mode::DetailsDiffer => true,
@@ -128,11 +132,7 @@ pub async fn selftest(
     for (i, job) in jobs.into_iter().enumerate() {
         let (suite, config, limit) = (suite.clone(), config.clone(), limit.clone());
         tasks.spawn(async move {
-            // Runs on the push clock mostly wait: they take no slot, and start at once.
-            let _slot = match job.on_the_push_clock() {
-                true => None,
-                false => Some(limit.acquire_owned().await.expect("semaphore never closes")),
-            };
+            let _slot = limit.acquire_owned().await.expect("semaphore never closes");
             let report = run_mode(suite, &config, &job).await;
             (i, job, report)
         });
@@ -199,8 +199,28 @@ async fn run_mode(
     config: &SelftestConfig,
     job: &Job,
 ) -> Result<RunReport, PipelineError> {
+    let mut report = run_part(suite.clone(), config, job, None).await?;
+    let clocked: Vec<String> = (suite.plan(&job.profile).iter())
+        .filter(|c| probes_push_clock(&suite, c))
+        .map(|c| c.id.clone())
+        .collect();
+    if job.on_the_push_clock() && !clocked.is_empty() {
+        let part = run_part(suite, config, job, Some(clocked)).await?;
+        report.cases.extend(part.cases);
+    }
+    Ok(report)
+}
+
+/// The run of a mode without the one-second push rules, or with them (`clocked`: the cases
+/// that probe them).
+async fn run_part(
+    suite: Arc<Suite>,
+    config: &SelftestConfig,
+    job: &Job,
+    clocked: Option<Vec<String>>,
+) -> Result<RunReport, PipelineError> {
     let mut emulator = EmulatorOptions {
-        no_push_clock: !job.on_the_push_clock(),
+        no_push_clock: clocked.is_none(),
         ..EmulatorOptions::default()
     };
     let label = match &job.mode {
@@ -216,6 +236,7 @@ async fn run_mode(
     };
     let run = PipelineConfig {
         profile: Some(job.profile.clone()),
+        filter: clocked.unwrap_or_default(),
         emulator,
         execution: Execution {
             jobs: Some(config.jobs),
@@ -223,7 +244,7 @@ async fn run_mode(
             ..Execution::default()
         },
         snapshots: SnapshotOptions {
-            dir: config.snapshots.clone(),
+            source: config.snapshots.clone(),
             update: false,
             // The snapshots were recorded from the faithful emulator: its runs hold them
             // byte for byte; the other runs judge them as on a foreign target.

@@ -16,6 +16,7 @@ fn imconform(args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("IMCONFORM_NEW_SNAPSHOTS", new_snapshots())
         .env_remove("IMCONFORM_TARGET")
         .env_remove("IMCONFORM_SECRET_KEY")
         .env_remove("IMCONFORM_SECRET_KEY_FILE")
@@ -30,6 +31,7 @@ fn with_key(args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("IMCONFORM_NEW_SNAPSHOTS", new_snapshots())
         .env_remove("IMCONFORM_TARGET")
         .env_remove("IMCONFORM_SECRET_KEY_FILE")
         .env_remove("IMCONFORM_USERSIG")
@@ -38,6 +40,11 @@ fn with_key(args: &[&str]) -> Output {
         .env("IMCONFORM_SECRET_KEY", TEST_KEY)
         .output()
         .expect("the binary runs")
+}
+
+/// Where the `.snap.new` files of faulty runs go: under the target dir, not the repository.
+fn new_snapshots() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("outcomes_new_snapshots")
 }
 
 fn stdout(o: &Output) -> String {
@@ -274,10 +281,14 @@ fn an_unreachable_target_is_a_harness_error_exit_3() {
     assert_exit(&o, 3);
     let out = stdout(&o);
     let lines: Vec<&str> = out.lines().collect();
-    // Two error lines, the requests line, the totals.
-    assert_eq!(lines.len(), 4, "{out}");
+    // Two error lines, the contract, the requests line, the totals.
+    assert_eq!(lines.len(), 5, "{out}");
     assert!(
-        lines[2].ends_with(" s") && lines[2].contains(" requests in "),
+        lines[2].starts_with("contract: embedded (imconform "),
+        "{out}"
+    );
+    assert!(
+        lines[3].ends_with(" s") && lines[3].contains(" requests in "),
         "{out}"
     );
     assert!(

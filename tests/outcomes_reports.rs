@@ -35,6 +35,7 @@ fn reports() -> &'static Reports {
         .unwrap();
         let output = Command::new(BIN)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("IMCONFORM_NEW_SNAPSHOTS", dir.join("new"))
             .env_remove("IMCONFORM_TARGET")
             .env_remove("IMCONFORM_SECRET_KEY")
             .env_remove("IMCONFORM_SECRET_KEY_FILE")

@@ -17,12 +17,15 @@ fn a_faulty_run_fills_every_report() {
         format!("json={}", path_str(&out("r.json"))),
         format!("junit={}", path_str(&out("r.xml"))),
     ];
+    // The repository's spec directory: annotations point at its files.
     let mut args = vec![
         "run",
         "--fault",
         "avchatroom-refused",
         // The whole suite, without waiting on the push rules' paced chain.
         "--emulator-no-push-clock",
+        "--specs",
+        "specs",
         "--snapshots",
         path_str(&snaps),
     ];
@@ -50,6 +53,8 @@ fn a_faulty_run_fills_every_report() {
     assert_eq!(json["group_types"][3], "AVChatRoom");
     assert_eq!(json["endpoints"][0]["name"], "service");
     assert!(json.get("drift").is_none(), "no baseline, no drift section");
+    assert_eq!(json["contract"]["specs"], "specs");
+    assert_eq!(json["contract"]["snapshots"], path_str(&snaps));
 
     // HTML: the AVChatRoom column fails on the attribute endpoints, and nothing else fails.
     let html = std::fs::read_to_string(out("r.html")).unwrap();

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use imconform::contract::{ContractSource, Part};
 use imconform::selftest::{SelftestConfig, render_text, selftest};
 use imconform::spec::load_suite;
 
@@ -14,9 +15,9 @@ fn every_fault_is_caught_and_clean_runs_pass() {
     let scratch =
         std::env::temp_dir().join(format!("imconform-selftest-test-{}", std::process::id()));
     let config = SelftestConfig {
-        snapshots: root.join("snapshots"),
+        snapshots: ContractSource::dir(Part::Snapshots, root.join("snapshots")),
         scratch: scratch.clone(),
-        parallel: 6,
+        parallel: 12,
         jobs: 8,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -11,7 +11,10 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use imconform::pipeline::{Execution, PipelineConfig, Session, SnapshotOptions, plan};
+use imconform::contract::{ContractSource, Part};
+use imconform::pipeline::{
+    EmulatorOptions, Execution, PipelineConfig, Session, SnapshotOptions, plan, probes_push_clock,
+};
 use imconform::result::Outcome;
 use imconform::runner::Interrupt;
 use imconform::spec::{PlannedCase, Suite, load_suite};
@@ -34,11 +37,15 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 }
 
 /// The emulator and runner of a profile, started by the first test that needs them: the run
-/// pipeline's own setup, with one case at a time.
-fn session_for(suite: &Arc<Suite>, profile: &str) -> Arc<Session> {
-    static SESSIONS: OnceLock<Mutex<HashMap<String, Arc<Session>>>> = OnceLock::new();
+/// pipeline's own setup, with one case at a time. The cases probing the one-second push rules
+/// (pushes 1 s apart, one revoke a second) get an emulator that keeps them; every other case
+/// one without them, so its pushes are not paced a second apart (the whole suite on the real
+/// clock is `paced_rates.rs` and selftest's clean runs).
+fn session_for(suite: &Arc<Suite>, profile: &str, clock: bool) -> Arc<Session> {
+    type Sessions = Mutex<HashMap<(String, bool), Arc<Session>>>;
+    static SESSIONS: OnceLock<Sessions> = OnceLock::new();
     let mut sessions = SESSIONS.get_or_init(Default::default).lock().unwrap();
-    if let Some(s) = sessions.get(profile) {
+    if let Some(s) = sessions.get(&(profile.to_owned(), clock)) {
         return s.clone();
     }
     let update = std::env::var("INSTA_UPDATE").is_ok_and(|v| v == "always")
@@ -51,11 +58,15 @@ fn session_for(suite: &Arc<Suite>, profile: &str) -> Arc<Session> {
             ..Execution::default()
         },
         snapshots: SnapshotOptions {
-            dir: root().join("snapshots"),
+            source: ContractSource::dir(Part::Snapshots, root().join("snapshots")),
             update,
             // Recorded from this very emulator: held byte for byte, drift included.
             strict: true,
             pending_dir: None,
+        },
+        emulator: EmulatorOptions {
+            no_push_clock: !clock,
+            ..EmulatorOptions::default()
         },
         ..PipelineConfig::default()
     };
@@ -64,7 +75,7 @@ fn session_for(suite: &Arc<Suite>, profile: &str) -> Arc<Session> {
         .block_on(plan.start(Interrupt::default()))
         .expect("start the emulator and build the runner");
     let s = Arc::new(session);
-    sessions.insert(profile.to_owned(), s.clone());
+    sessions.insert((profile.to_owned(), clock), s.clone());
     s
 }
 
@@ -87,7 +98,7 @@ enum Held<'a> {
 
 fn run_trial(suite: Arc<Suite>, profile: String, case: PlannedCase) -> Result<(), Failed> {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let session = session_for(&suite, &profile);
+    let session = session_for(&suite, &profile, probes_push_clock(&suite, &case));
     let index = NEXT.fetch_add(1, Ordering::Relaxed);
     // Taken in the plan's (sorted) order of lock names, so two cases never wait on each other.
     let locks: Vec<(Arc<RwLock<()>>, bool)> = case
@@ -111,10 +122,9 @@ fn run_trial(suite: Arc<Suite>, profile: String, case: PlannedCase) -> Result<()
 
 fn main() -> ExitCode {
     let mut args = Arguments::from_args();
-    // A push case waits over a second for the push spacing, holding its test thread: many
-    // more threads than cores keep the three profiles' chains of pushes and the rest of the
-    // suite going at once.
-    args.test_threads.get_or_insert(64);
+    // The cases probing the push rules wait a second or two on them, holding their test
+    // thread: a few more threads than cores keep the rest going meanwhile.
+    args.test_threads.get_or_insert(8);
     let suite = match load_suite(&root().join("specs")) {
         Ok(s) => Arc::new(s),
         Err(e) => {
@@ -123,28 +133,18 @@ fn main() -> ExitCode {
         }
     };
     let default = suite.service.default_profile.clone();
-    let mut cases: Vec<(String, PlannedCase)> = Vec::new();
-    for profile in suite.service.profiles.keys() {
-        cases.extend(
-            suite
-                .plan(profile)
-                .into_iter()
-                .map(|c| (profile.clone(), c)),
-        );
-    }
-    // Cases that spend a quota (pushes) are paced over a second apart: they start first, so
-    // each profile's chain of them overlaps the rest of the suite instead of trailing it.
-    cases.sort_by_key(|(_, case)| case.costs.is_empty());
     let mut trials = Vec::new();
-    for (profile, case) in cases {
-        let name = if profile == default {
-            case.id.clone()
-        } else {
-            format!("{profile}/{}", case.id)
-        };
-        let kind = if case.generated { "generated" } else { "spec" };
-        let suite = suite.clone();
-        trials.push(Trial::test(name, move || run_trial(suite, profile, case)).with_kind(kind));
+    for profile in suite.service.profiles.keys() {
+        for case in suite.plan(profile) {
+            let name = if *profile == default {
+                case.id.clone()
+            } else {
+                format!("{profile}/{}", case.id)
+            };
+            let kind = if case.generated { "generated" } else { "spec" };
+            let (suite, profile) = (suite.clone(), profile.clone());
+            trials.push(Trial::test(name, move || run_trial(suite, profile, case)).with_kind(kind));
+        }
     }
     libtest_mimic::run(&args, trials).exit_code()
 }

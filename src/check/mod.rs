@@ -2,6 +2,7 @@
 //! snapshot. Each check yields a `CheckReport`; all are run, so a report shows every problem.
 
 mod matchers;
+mod recorded;
 pub mod schema;
 pub mod shape;
 pub mod snapshot;
@@ -11,8 +12,9 @@ mod verdict;
 use serde_json::Value;
 
 pub use matchers::{contains, short};
+pub use recorded::unrecorded_snapshots;
 pub use schema::{SchemaError, SchemaSet};
-pub use snapshot::{Normalizer, SnapshotMeta, SnapshotOutcome, SnapshotStore};
+pub use snapshot::{Normalizer, SnapshotMeta, SnapshotOutcome, SnapshotSetupError, SnapshotStore};
 
 use crate::result::{CheckReport, ResponseRecord};
 use crate::spec::{Envelope, Redaction, Step};

@@ -1,13 +1,16 @@
 //! JSON Schema validation: every schema the suite uses is compiled once per run, against a
-//! registry preloaded with the files under specs/schemas (so nothing is fetched).
+//! registry preloaded with the files under specs/schemas. A `$ref` to any other file is read
+//! through the suite's contract source (a directory or the copy built into the binary), never
+//! fetched and never read from the disk behind the source's back.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use jsonschema::{Registry, Validator};
+use jsonschema::{Registry, Retrieve, Uri, Validator};
 use serde_json::Value;
 
-use crate::spec::{Loc, SchemaRef, Suite};
+use crate::contract::ContractSource;
+use crate::spec::{Loc, SchemaRef, Suite, file_uri};
 
 use super::shape::{self, Shape};
 
@@ -33,7 +36,8 @@ pub struct SchemaSet {
 
 impl SchemaSet {
     pub fn compile(suite: &Suite) -> Result<SchemaSet, Vec<SchemaError>> {
-        let mut builder = Registry::new();
+        let retriever = || ContractRetriever::new(&suite.source);
+        let mut builder = Registry::new().retriever(retriever());
         for (uri, doc) in &suite.schema_documents {
             builder = match builder.add(uri, doc.clone()) {
                 Ok(b) => b,
@@ -55,6 +59,7 @@ impl SchemaSet {
         let mut compile = |schema: &SchemaRef| -> Option<Arc<Validator>> {
             match jsonschema::draft202012::options()
                 .with_registry(&registry)
+                .with_retriever(retriever())
                 .with_base_uri(schema.base_uri.clone())
                 .build(&schema.schema)
             {
@@ -134,6 +139,40 @@ impl SchemaSet {
     }
 }
 
+/// Serves `file://` URIs of the contract's files from its source.
+struct ContractRetriever {
+    source: ContractSource,
+    /// `file:///…/specs/`: what every URI of a contract file starts with.
+    root: String,
+}
+
+impl ContractRetriever {
+    fn new(source: &ContractSource) -> Self {
+        Self {
+            source: source.clone(),
+            root: format!("{}/", file_uri(&source.uri_root())),
+        }
+    }
+}
+
+impl Retrieve for ContractRetriever {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let rel = uri
+            .as_str()
+            .strip_prefix(&self.root)
+            .ok_or_else(|| format!("{uri} is not a file of the contract ({})", self.source))?;
+        let rel = std::path::Path::new(rel);
+        let bytes = self
+            .source
+            .read(rel)
+            .map_err(|e| format!("{}: {e}", self.source.shown_path(rel).display()))?;
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+}
+
 fn violations(validator: &Validator, body: &Value) -> Vec<String> {
     // Most bodies conform: `is_valid` stops at nothing and builds no error values.
     if validator.is_valid(body) {
@@ -165,4 +204,58 @@ fn shorten(s: &str) -> String {
         end -= 1;
     }
     format!("{}…", &s[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::contract::Part;
+
+    fn build(
+        source: &ContractSource,
+        base: &std::path::Path,
+        schema: &Value,
+    ) -> Result<Validator, String> {
+        jsonschema::draft202012::options()
+            .with_retriever(ContractRetriever::new(source))
+            .with_base_uri(file_uri(base))
+            .build(schema)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_ref_is_read_through_the_contract_source_and_never_outside_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("specs");
+        std::fs::create_dir_all(root.join("shared")).unwrap();
+        std::fs::write(
+            root.join("shared/count.json"),
+            r#"{"type": "integer", "minimum": 1}"#,
+        )
+        .unwrap();
+        std::fs::write(tmp.path().join("outside.json"), r#"{"type": "string"}"#).unwrap();
+        let local = ContractSource::dir(Part::Specs, &root);
+        let base = root.join("schemas/x.json");
+
+        let count = build(&local, &base, &json!({"$ref": "../shared/count.json"})).unwrap();
+        assert!(count.is_valid(&json!(2)) && !count.is_valid(&json!(0)));
+        // The file exists, but it is not part of the contract.
+        let err = build(&local, &base, &json!({"$ref": "../../outside.json"})).unwrap_err();
+        assert!(err.contains("is not a file of the contract"), "{err}");
+
+        // The built-in copy answers under its own root, from any working directory.
+        let built_in = ContractSource::embedded(Part::Specs);
+        let base = built_in.uri_root().join("schemas/x.json");
+        let group_id = build(
+            &built_in,
+            &base,
+            &json!({"$ref": "defs.json#/$defs/GroupId"}),
+        )
+        .unwrap();
+        assert!(group_id.is_valid(&json!("@TGS#1")) && !group_id.is_valid(&json!(1)));
+        let err = build(&built_in, &base, &json!({"$ref": "missing.json"})).unwrap_err();
+        assert!(err.contains("specs/schemas/missing.json"), "{err}");
+    }
 }

@@ -8,22 +8,36 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use similar::TextDiff;
 
+use crate::contract::{ContractSource, NEW_SNAPSHOTS_DIR, Part};
 use crate::spec::Redaction;
 
-/// Where snapshots live and whether a run may write them.
+/// Where snapshots are read from and written to, and whether a run may write them.
 #[derive(Debug, Clone)]
 pub struct SnapshotStore {
-    pub dir: PathBuf,
+    /// The recorded snapshots: a directory, or the ones built into the binary.
+    source: ContractSource,
+    /// The profile's folder under the source's root (empty for the default profile).
+    sub: PathBuf,
     pub update: bool,
     /// Hold every byte: a difference the docs leave open (drift) fails the check too. For
     /// snapshots recorded from the very target under test (`--strict-snapshots`).
     pub strict: bool,
-    /// Where `.snap.new` files go (default: beside the snapshots, where `cargo insta review`
-    /// finds them). Self-tests point this elsewhere so faulty targets leave nothing behind.
+    /// Where `.snap.new` files go (default: beside the snapshots of a directory, where `cargo
+    /// insta review` finds them; `NEW_SNAPSHOTS_DIR` for the built-in ones). Self-tests point
+    /// this elsewhere so faulty targets leave nothing behind.
     pub pending_dir: Option<PathBuf>,
     /// Recorded snapshot texts already read in this run (None: no file), so a case that runs
     /// many times reads its snapshot once: the comparison sits on every step's path.
     recorded: Arc<Mutex<HashMap<String, Recorded>>>,
+}
+
+/// A store that cannot be set up as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotSetupError {
+    #[error(
+        "--update-snapshots records snapshots into a local directory, and the snapshots are the ones built into imconform: pass --snapshots DIR (`imconform export contract DIR` writes a copy to start from, in DIR/snapshots)"
+    )]
+    UpdateNeedsDirectory,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -67,24 +81,72 @@ pub struct SnapshotMeta<'a> {
 }
 
 impl SnapshotStore {
-    /// The default profile's snapshots sit in `base`; every other profile has a folder of its
-    /// own there, since doc revisions differ in response shape.
-    pub fn for_profile(base: &Path, profile: &str, default_profile: &str, update: bool) -> Self {
-        let dir = if profile == default_profile {
-            base.to_path_buf()
+    /// The default profile's snapshots sit in the root of `source`; every other profile has a
+    /// folder of its own there, since doc revisions differ in response shape. Updating needs
+    /// a directory: the built-in snapshots cannot be written.
+    pub fn from_source(
+        source: &ContractSource,
+        profile: &str,
+        default_profile: &str,
+        update: bool,
+    ) -> Result<Self, SnapshotSetupError> {
+        if update && source.is_embedded() {
+            return Err(SnapshotSetupError::UpdateNeedsDirectory);
+        }
+        let sub = if profile == default_profile {
+            PathBuf::new()
         } else {
-            base.join(profile)
+            PathBuf::from(profile)
         };
-        Self::new(dir, update)
-    }
-
-    pub fn new(dir: PathBuf, update: bool) -> Self {
-        Self {
-            dir,
+        Ok(Self {
+            source: source.clone(),
+            sub,
             update,
             strict: false,
             pending_dir: None,
             recorded: Arc::default(),
+        })
+    }
+
+    /// `from_source` for a directory.
+    pub fn for_profile(base: &Path, profile: &str, default_profile: &str, update: bool) -> Self {
+        let source = ContractSource::dir(Part::Snapshots, base);
+        Self::from_source(&source, profile, default_profile, update)
+            .expect("a directory can be updated")
+    }
+
+    /// The snapshots in `dir`, for every profile alike.
+    pub fn new(dir: PathBuf, update: bool) -> Self {
+        Self::for_profile(&dir, "", "", update)
+    }
+
+    /// `.snap.new` files go under `dir` (in the profile's folder, as the snapshots do).
+    pub fn with_new_snapshots_dir(mut self, dir: Option<PathBuf>) -> Self {
+        if let Some(dir) = dir {
+            self.pending_dir = Some(dir.join(&self.sub));
+        }
+        self
+    }
+
+    pub fn source(&self) -> &ContractSource {
+        &self.source
+    }
+
+    /// Where this run's `.snap.new` files go.
+    fn pending_root(&self) -> PathBuf {
+        match (&self.pending_dir, self.source.local_dir()) {
+            (Some(dir), _) => dir.clone(),
+            (None, Some(dir)) => dir.join(&self.sub),
+            (None, None) => Path::new(NEW_SNAPSHOTS_DIR).join(&self.sub),
+        }
+    }
+
+    /// How a user accepts a snapshot this run left, for failure messages.
+    pub fn accept_hint(&self) -> &'static str {
+        if self.source.is_embedded() {
+            "to record it, write the contract out with `imconform export contract DIR` and rerun with --snapshots DIR/snapshots --update-snapshots"
+        } else {
+            "accept with `cargo insta review` or rerun with --update-snapshots"
         }
     }
 
@@ -100,9 +162,14 @@ impl SnapshotStore {
         if let Some(known) = cache.get(name) {
             return known.text.clone();
         }
-        let text = std::fs::read_to_string(self.path_of(name))
-            .ok()
-            .map(|t| Arc::from(body_of(&t).trim_end()));
+        let bytes = self
+            .source
+            .read(&self.sub.join(format!("{name}.snap")))
+            .ok();
+        let text = bytes
+            .as_deref()
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .map(|t| Arc::from(body_of(t).trim_end()));
         cache.insert(
             name.to_owned(),
             Recorded {
@@ -138,8 +205,13 @@ impl SnapshotStore {
         }
     }
 
-    pub fn path_of(&self, name: &str) -> PathBuf {
-        self.dir.join(format!("{name}.snap"))
+    /// Where `update` writes a snapshot: in the local directory.
+    fn path_of(&self, name: &str) -> PathBuf {
+        let dir = self
+            .source
+            .local_dir()
+            .unwrap_or(Path::new(NEW_SNAPSHOTS_DIR));
+        dir.join(&self.sub).join(format!("{name}.snap"))
     }
 
     pub fn compare(
@@ -148,12 +220,7 @@ impl SnapshotStore {
         content: &str,
         meta: &SnapshotMeta<'_>,
     ) -> Result<SnapshotOutcome, SnapshotError> {
-        let pending_of = || {
-            self.pending_dir
-                .as_ref()
-                .unwrap_or(&self.dir)
-                .join(format!("{name}.snap.new"))
-        };
+        let pending_of = || self.pending_root().join(format!("{name}.snap.new"));
         let recorded = self.recorded(name);
         if recorded.as_deref() == Some(content.trim_end()) {
             self.clear_pending_once(name, pending_of);
@@ -360,6 +427,53 @@ mod tests {
         assert_eq!(n.normalize(&a), n.normalize(&b));
         assert!(n.normalize(&a).contains("[g.GroupId]"));
         assert!(n.normalize(&a).contains("[timestamp]"));
+    }
+
+    #[test]
+    fn the_built_in_snapshots_are_read_but_never_written() {
+        let built_in = ContractSource::embedded(Part::Snapshots);
+        assert_eq!(
+            SnapshotStore::from_source(&built_in, "current", "current", true).unwrap_err(),
+            SnapshotSetupError::UpdateNeedsDirectory
+        );
+        let meta = SnapshotMeta {
+            source: "specs/x.yaml",
+            expression: "x::y step 1",
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let store = SnapshotStore::from_source(&built_in, "push-legacy", "current", false)
+            .unwrap()
+            .with_new_snapshots_dir(Some(dir.path().to_path_buf()));
+        let recorded = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("snapshots/push-legacy/get_group_attr.two_keys.snap"),
+        )
+        .unwrap();
+        let body = body_of(&recorded);
+        assert_eq!(
+            store
+                .compare("get_group_attr.two_keys", body, &meta)
+                .unwrap(),
+            SnapshotOutcome::Matched
+        );
+        match store
+            .compare("get_group_attr.two_keys", "{}", &meta)
+            .unwrap()
+        {
+            SnapshotOutcome::Differs { pending, .. } => assert_eq!(
+                pending,
+                dir.path()
+                    .join("push-legacy/get_group_attr.two_keys.snap.new")
+            ),
+            other => panic!("expected a difference, got {other:?}"),
+        }
+        // Unnamed, they go under the working directory.
+        let store = SnapshotStore::from_source(&built_in, "current", "current", false).unwrap();
+        assert_eq!(
+            store.pending_root(),
+            std::path::Path::new(NEW_SNAPSHOTS_DIR)
+        );
+        assert!(store.accept_hint().contains("export contract"));
     }
 
     #[test]

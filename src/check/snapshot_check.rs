@@ -40,8 +40,9 @@ pub(super) fn snapshot_check(
             return CheckReport::fail(
                 name,
                 format!(
-                    "no recorded snapshot; this run's is in {} (accept with `cargo insta review` or rerun with --update-snapshots)",
-                    pending.display()
+                    "no recorded snapshot; this run's is in {} ({})",
+                    pending.display(),
+                    ctx.snapshots.accept_hint()
                 ),
             );
         }

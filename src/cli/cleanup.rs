@@ -8,14 +8,15 @@ use clap::Args;
 use imconform::auth::signer::Credentials;
 use imconform::check::SnapshotStore;
 use imconform::config::{ConfigError, config_for, resolve_targets};
+use imconform::contract::{ContractSource, Part};
 use imconform::emulator::DEFAULT_SDKAPPID;
 use imconform::http::HttpSettings;
 use imconform::pipeline::{KeySource, PipelineConfig};
 use imconform::runner::ledger::{self, Ledger};
 use imconform::runner::{Interrupt, RunConfig, Runner};
-use imconform::spec::{Suite, load_suite};
+use imconform::spec::Suite;
 
-use super::common::{AppArgs, SignerArgs, eprint_error, runtime};
+use super::common::{AppArgs, SignerArgs, SpecsArg, eprint_error, runtime};
 use super::exit;
 
 #[derive(Args, Debug)]
@@ -31,8 +32,8 @@ pub struct CleanupArgs {
     app: AppArgs,
     #[command(flatten)]
     signer: SignerArgs,
-    #[arg(long, default_value = "specs")]
-    specs: PathBuf,
+    #[command(flatten)]
+    specs: SpecsArg,
     #[arg(
         long,
         env = "IMCONFORM_LEDGER",
@@ -45,12 +46,9 @@ pub struct CleanupArgs {
 }
 
 pub fn execute(args: CleanupArgs) -> u8 {
-    let suite = match load_suite(&args.specs) {
+    let suite = match args.specs.load() {
         Ok(s) => Arc::new(s),
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::BAD_SPEC;
-        }
+        Err(code) => return code,
     };
     let place = match where_to_clean(&args, &suite) {
         Ok(p) => p,
@@ -118,7 +116,14 @@ pub fn execute(args: CleanupArgs) -> u8 {
         http: HttpSettings::default(),
         retries: 2,
         pacing: true,
-        snapshots: SnapshotStore::new(std::env::temp_dir(), false),
+        // Teardown steps compare no snapshot.
+        snapshots: SnapshotStore::from_source(
+            &ContractSource::embedded(Part::Snapshots),
+            "",
+            "",
+            false,
+        )
+        .expect("a store that only reads is always set up"),
         run_id: None,
     };
     let ledger_file = match Ledger::open(&place.ledger) {

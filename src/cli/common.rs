@@ -4,7 +4,41 @@ use std::path::PathBuf;
 
 use clap::Args;
 use imconform::auth::usersig::SecretKey;
+use imconform::contract::{ContractSource, EMBEDDED, Part};
 use imconform::pipeline::{AppIdentity, KeySource};
+use imconform::spec::{Suite, load_contract};
+
+/// `--specs DIR`: a local spec directory instead of the one built into the binary.
+#[derive(Args, Debug, Clone)]
+pub struct SpecsArg {
+    /// The spec directory (default: the contract built into imconform).
+    #[arg(long, env = "IMCONFORM_SPECS", default_value = EMBEDDED, value_name = "DIR")]
+    pub specs: PathBuf,
+}
+
+impl SpecsArg {
+    /// The suite; when it does not load, its problems are printed and the exit code returned.
+    pub fn load(&self) -> Result<Suite, u8> {
+        load_contract(&ContractSource::from_arg(Part::Specs, &self.specs)).map_err(|e| {
+            eprintln!("{e}");
+            super::exit::BAD_SPEC
+        })
+    }
+}
+
+/// `--snapshots DIR`: local recorded snapshots instead of the ones built into the binary.
+#[derive(Args, Debug, Clone)]
+pub struct SnapshotsArg {
+    /// Where recorded snapshots live (default: the ones built into imconform).
+    #[arg(long, env = "IMCONFORM_SNAPSHOTS", default_value = EMBEDDED, value_name = "DIR")]
+    pub snapshots: PathBuf,
+}
+
+impl SnapshotsArg {
+    pub fn source(&self) -> ContractSource {
+        ContractSource::from_arg(Part::Snapshots, &self.snapshots)
+    }
+}
 
 /// The app and its admin.
 #[derive(Args, Debug, Clone)]

@@ -1,12 +1,14 @@
-//! `imconform export`: the contract as an OpenAPI 3.1 document or a Hurl file.
+//! `imconform export`: the contract as an OpenAPI 3.1 document or a Hurl file, or the
+//! built-in contract itself written out as files.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+use imconform::contract::{WriteError, write_embedded};
 use imconform::export::{HurlOptions, OpenApiOptions, hurl, openapi};
-use imconform::spec::{Suite, load_suite};
+use imconform::spec::Suite;
 
-use super::common::eprint_error;
+use super::common::{SpecsArg, eprint_error};
 use super::exit;
 
 #[derive(Args, Debug)]
@@ -21,13 +23,24 @@ enum Format {
     Openapi(OpenApiArgs),
     /// A .hurl file of the selected cases (fixture setup, steps, teardown).
     Hurl(HurlArgs),
+    /// The contract built into imconform, as files: DIR/specs and DIR/snapshots, to edit or
+    /// extend (`run --specs DIR/specs --snapshots DIR/snapshots`, `lint DIR`).
+    Contract(ContractArgs),
+}
+
+#[derive(Args, Debug)]
+struct ContractArgs {
+    /// The directory to write specs/ and snapshots/ into (made if missing).
+    dir: PathBuf,
+    /// Write over the files of an earlier export (other files are left alone).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Debug)]
 struct Common {
-    /// The spec directory.
-    #[arg(long, default_value = "specs")]
-    specs: PathBuf,
+    #[command(flatten)]
+    specs: SpecsArg,
     /// The doc revision (default: the service file's newest).
     #[arg(long)]
     profile: Option<String>,
@@ -67,14 +80,12 @@ pub fn execute(args: ExportArgs) -> u8 {
     match args.format {
         Format::Openapi(a) => export_openapi(a),
         Format::Hurl(a) => export_hurl(a),
+        Format::Contract(a) => export_contract(a),
     }
 }
 
 fn load(common: &Common) -> Result<(Suite, String), u8> {
-    let suite = load_suite(&common.specs).map_err(|e| {
-        eprintln!("{e}");
-        exit::BAD_SPEC
-    })?;
+    let suite = common.specs.load()?;
     let profile = common
         .profile
         .clone()
@@ -162,4 +173,28 @@ fn export_hurl(args: HurlArgs) -> u8 {
         }
     }
     write(args.common.output.as_deref(), &export.text)
+}
+
+fn export_contract(args: ContractArgs) -> u8 {
+    match write_embedded(&args.dir, args.force) {
+        Ok(written) => {
+            println!(
+                "wrote the contract of imconform {}: {} spec files to {}, {} snapshots to {}",
+                imconform::contract::VERSION,
+                written.spec_files,
+                written.specs_dir.display(),
+                written.snapshot_files,
+                written.snapshots_dir.display()
+            );
+            exit::OK
+        }
+        Err(e @ WriteError::Exists(_)) => {
+            eprint_error(e);
+            exit::USAGE
+        }
+        Err(e) => {
+            eprint_error(e);
+            exit::HARNESS_ERROR
+        }
+    }
 }

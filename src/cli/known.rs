@@ -6,9 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use imconform::known::known_from_run;
 use imconform::matrix::read_runs;
-use imconform::spec::load_suite;
 
-use super::common::eprint_error;
+use super::common::{SpecsArg, eprint_error};
 use super::exit;
 
 #[derive(Args, Debug)]
@@ -22,18 +21,15 @@ pub struct KnownArgs {
     /// Write the file here (default: standard output).
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// The spec directory (for the response field holding the API code).
-    #[arg(long, default_value = "specs")]
-    specs: PathBuf,
+    /// For the response field holding the API code.
+    #[command(flatten)]
+    specs: SpecsArg,
 }
 
 pub fn execute(args: KnownArgs) -> u8 {
-    let suite = match load_suite(&args.specs) {
+    let suite = match args.specs.load() {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::BAD_SPEC;
-        }
+        Err(code) => return code,
     };
     let mut runs = match read_runs(&args.from) {
         Ok(r) => r,

@@ -1,26 +1,27 @@
 //! `imconform lint` and `imconform coverage`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use imconform::check::SchemaSet;
-use imconform::spec::load_suite;
+use imconform::check::{SchemaSet, unrecorded_snapshots};
+use imconform::contract::sources_in;
+use imconform::spec::load_contract;
 
-use super::common::eprint_error;
+use super::common::{SpecsArg, eprint_error};
 use super::exit;
 
 #[derive(Args, Debug)]
 pub struct LintArgs {
-    /// The spec directory.
-    #[arg(default_value = "specs")]
+    /// A spec directory, or a contract directory with specs/ and snapshots/ inside (as
+    /// `export contract DIR` writes it). Default: the contract built into imconform.
+    #[arg(default_value = imconform::contract::EMBEDDED)]
     dir: PathBuf,
 }
 
 #[derive(Args, Debug)]
 pub struct CoverageArgs {
-    /// The spec directory.
-    #[arg(long, default_value = "specs")]
-    specs: PathBuf,
+    #[command(flatten)]
+    specs: SpecsArg,
     /// Count only this profile's cases (default: every profile; a code is covered when a case
     /// provokes it under any of them).
     #[arg(long)]
@@ -36,7 +37,8 @@ enum Format {
 }
 
 pub fn execute_lint(args: LintArgs) -> u8 {
-    let suite = match load_suite(&args.dir) {
+    let (specs, snapshots) = sources_in(&args.dir);
+    let suite = match load_contract(&specs) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
@@ -49,6 +51,18 @@ pub fn execute_lint(args: LintArgs) -> u8 {
         }
         return exit::BAD_SPEC;
     }
+    let mut recorded = String::new();
+    if let Some(snapshots) = &snapshots {
+        let missing = unrecorded_snapshots(&suite, snapshots);
+        if !missing.is_empty() {
+            for e in missing {
+                eprintln!("{e}");
+            }
+            return exit::BAD_SPEC;
+        }
+        let count = snapshots.files(Path::new("")).map_or(0, |f| f.len());
+        recorded = format!(", {count} snapshots (each one a case compares with is recorded)");
+    }
     let cases: usize = suite
         .service
         .profiles
@@ -56,9 +70,16 @@ pub fn execute_lint(args: LintArgs) -> u8 {
         .map(|p| suite.plan(p).len())
         .max()
         .unwrap_or(0);
+    let label = if specs.is_embedded() {
+        format!(
+            "embedded contract (imconform {})",
+            imconform::contract::VERSION
+        )
+    } else {
+        specs.to_string()
+    };
     println!(
-        "{}: {} endpoints, {} schema files, {} profiles, up to {cases} cases per profile: ok",
-        args.dir.display(),
+        "{label}: {} endpoints, {} schema files, {} profiles, up to {cases} cases per profile{recorded}: ok",
         suite.endpoints.len(),
         suite.schema_documents.len(),
         suite.service.profiles.len()
@@ -67,12 +88,9 @@ pub fn execute_lint(args: LintArgs) -> u8 {
 }
 
 pub fn execute_coverage(args: CoverageArgs) -> u8 {
-    let suite = match load_suite(&args.specs) {
+    let suite = match args.specs.load() {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::BAD_SPEC;
-        }
+        Err(code) => return code,
     };
     let report = match &args.profile {
         None => imconform::coverage::coverage_all_profiles(&suite),

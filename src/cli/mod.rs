@@ -83,3 +83,15 @@ pub fn main() -> ExitCode {
     };
     ExitCode::from(code)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap checks flag definitions (unique names, valid defaults) only when a command is
+    /// built; this builds every one.
+    #[test]
+    fn every_command_s_flags_are_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -17,10 +17,10 @@ use imconform::pipeline::{
 };
 use imconform::result::{CaseReport, Outcome, RunReport};
 use imconform::runner::Interrupt;
-use imconform::spec::{Suite, load_suite};
+use imconform::spec::Suite;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use super::common::{AppArgs, SignerArgs, eprint_error, runtime};
+use super::common::{AppArgs, SignerArgs, SnapshotsArg, SpecsArg, eprint_error, runtime};
 use super::exit;
 
 #[derive(Args, Debug)]
@@ -37,9 +37,8 @@ pub struct RunArgs {
     app: AppArgs,
     #[command(flatten)]
     signer: SignerArgs,
-    /// The spec directory.
-    #[arg(long, default_value = "specs")]
-    specs: PathBuf,
+    #[command(flatten)]
+    specs: SpecsArg,
     /// The doc revision to check against (default: the service file's newest).
     #[arg(long)]
     profile: Option<String>,
@@ -64,12 +63,15 @@ pub struct RunArgs {
     /// Do not pace requests under the declared call rates (for targets without limits).
     #[arg(long)]
     no_pacing: bool,
-    /// Record snapshots instead of comparing them.
+    /// Record snapshots instead of comparing them (into a local --snapshots DIR).
     #[arg(long)]
     update_snapshots: bool,
-    /// Where snapshots live.
-    #[arg(long, default_value = "snapshots")]
-    snapshots: PathBuf,
+    #[command(flatten)]
+    snapshots: SnapshotsArg,
+    /// Where the `.snap.new` files of mismatches go (default: beside a --snapshots DIR; for the
+    /// built-in snapshots, imconform-new-snapshots/ in the working directory).
+    #[arg(long, env = "IMCONFORM_NEW_SNAPSHOTS", value_name = "DIR")]
+    new_snapshots: Option<PathBuf>,
     /// Hold snapshots byte for byte: a difference the docs leave open (snapshot drift) fails the
     /// case too. For snapshots recorded from the target under test.
     #[arg(long)]
@@ -156,10 +158,10 @@ impl RunArgs {
                 pacing: !self.no_pacing,
             },
             snapshots: SnapshotOptions {
-                dir: self.snapshots.clone(),
+                source: self.snapshots.source(),
                 update: self.update_snapshots,
                 strict: self.strict_snapshots,
-                pending_dir: None,
+                pending_dir: self.new_snapshots.clone(),
             },
             ledger: self.ledger.clone(),
             allow: self.allow.clone(),
@@ -184,12 +186,9 @@ pub fn execute(args: RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let suite = match load_suite(&args.specs) {
+    let suite = match args.specs.load() {
         Ok(s) => Arc::new(s),
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::BAD_SPEC;
-        }
+        Err(code) => return code,
     };
     let mut targets = match choose_targets(&args, &suite) {
         Ok(t) => t,
@@ -397,6 +396,10 @@ fn print_outcome(report: &RunReport, known_file: Option<&Path>) {
     print!("{}", imconform::report::snapshot_drift_lines(report));
     if let Some(drift) = &report.drift {
         print!("{}", imconform::report::drift_lines(drift));
+    }
+    // Which contract ran, just above the closing summary (which stays the last line).
+    if let Some(contract) = &report.contract {
+        println!("contract: {}", contract.label());
     }
     let totals = report.totals();
     // Before the totals: CI and scripts read the totals as the closing line.

@@ -5,38 +5,32 @@ use std::sync::Arc;
 
 use clap::Args;
 use imconform::selftest::{SelftestConfig, render_text, selftest};
-use imconform::spec::load_suite;
 
-use super::common::{eprint_error, runtime};
+use super::common::{SnapshotsArg, SpecsArg, eprint_error, runtime};
 use super::exit;
 
 #[derive(Args, Debug)]
 pub struct SelftestArgs {
-    /// The spec directory.
-    #[arg(long, default_value = "specs")]
-    specs: PathBuf,
-    /// Where snapshots live.
-    #[arg(long, default_value = "snapshots")]
-    snapshots: PathBuf,
+    #[command(flatten)]
+    specs: SpecsArg,
+    #[command(flatten)]
+    snapshots: SnapshotsArg,
     /// Write the matrix as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Emulator runs at once.
-    #[arg(long, default_value_t = 6)]
+    /// Emulator runs at once (runs mostly wait on pacing, so more than cores).
+    #[arg(long, default_value_t = 12)]
     parallel: usize,
 }
 
 pub fn execute(args: SelftestArgs) -> u8 {
-    let suite = match load_suite(&args.specs) {
+    let suite = match args.specs.load() {
         Ok(s) => Arc::new(s),
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::BAD_SPEC;
-        }
+        Err(code) => return code,
     };
     let scratch = std::env::temp_dir().join(format!("imconform-selftest-{}", std::process::id()));
     let config = SelftestConfig {
-        snapshots: args.snapshots.clone(),
+        snapshots: args.snapshots.source(),
         scratch: scratch.clone(),
         parallel: args.parallel,
         jobs: 8,

@@ -239,7 +239,7 @@ fn apart(choices: &mut [TargetChoice]) -> Result<(), ConfigError> {
         let config = &mut choice.config;
         let pending = match &config.snapshots.pending_dir {
             Some(dir) => dir.join(&folder),
-            None => PathBuf::from(".imconform/pending").join(&folder),
+            None => PathBuf::from(crate::contract::NEW_SNAPSHOTS_DIR).join(&folder),
         };
         config.snapshots.pending_dir = Some(pending);
         let baseline = &mut config.baseline;
@@ -304,7 +304,7 @@ mod tests {
         assert_eq!(a.ledger, PathBuf::from(".imconform/ledger-a.jsonl"));
         assert_eq!(
             a.snapshots.pending_dir,
-            Some(PathBuf::from(".imconform/pending/a"))
+            Some(PathBuf::from("imconform-new-snapshots/a"))
         );
         let url = &choices[1].config;
         assert_eq!(url.target.as_deref(), Some("https://x.example.com:8443/"));

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::auth::usersig::SecretKey;
+use crate::contract::{ContractSource, Part};
 use crate::emulator::DEFAULT_ADMIN;
 
 #[derive(Debug, Clone)]
@@ -92,15 +93,18 @@ pub struct Execution {
 
 #[derive(Debug, Clone)]
 pub struct SnapshotOptions {
-    /// Where snapshots live (a profile other than the default one has a folder inside).
-    pub dir: PathBuf,
-    /// Record snapshots instead of comparing them.
+    /// Where snapshots live: a directory, or the ones built into the binary (a profile other
+    /// than the default one has a folder inside).
+    pub source: ContractSource,
+    /// Record snapshots instead of comparing them (into a directory only).
     pub update: bool,
     /// Hold snapshots byte for byte: snapshot drift (a difference the docs leave open) fails
     /// too (`--strict-snapshots`).
     pub strict: bool,
-    /// Where `.snap.new` files of mismatches go (None: beside the snapshots, for `cargo insta
-    /// review`); selftest points faulty runs elsewhere.
+    /// Where `.snap.new` files of mismatches go, in a folder per profile as the snapshots
+    /// (None: beside a directory's snapshots, for `cargo insta review`; for the built-in ones
+    /// `contract::NEW_SNAPSHOTS_DIR` under the working directory). Selftest points faulty runs
+    /// elsewhere.
     pub pending_dir: Option<PathBuf>,
 }
 
@@ -169,7 +173,7 @@ impl Default for Execution {
 impl Default for SnapshotOptions {
     fn default() -> Self {
         Self {
-            dir: PathBuf::from("snapshots"),
+            source: ContractSource::embedded(Part::Snapshots),
             update: false,
             strict: false,
             pending_dir: None,

@@ -1,6 +1,7 @@
 //! Why a run could not start, one variant per failure class; each maps to its documented exit
 //! code (`docs/exit-codes.md`, "Before anything runs").
 
+use crate::check::SnapshotSetupError;
 use crate::emulator::UnknownFault;
 use crate::exit;
 use crate::known::KnownError;
@@ -41,6 +42,9 @@ pub enum PipelineError {
     Setup(#[from] RunError),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// `--update-snapshots` with the snapshots built into the binary.
+    #[error(transparent)]
+    Snapshots(#[from] SnapshotSetupError),
 }
 
 impl PipelineError {
@@ -57,7 +61,8 @@ impl PipelineError {
             | PipelineError::Fault(_)
             | PipelineError::NoKey
             | PipelineError::Target(_)
-            | PipelineError::Ledger(_) => exit::USAGE,
+            | PipelineError::Ledger(_)
+            | PipelineError::Snapshots(_) => exit::USAGE,
         }
     }
 

@@ -134,8 +134,8 @@ pub fn plan(suite: Arc<Suite>, config: PipelineConfig) -> Result<Plan, PipelineE
 }
 
 /// Whether `case` probes a one-second rule: it sends a burst to an endpoint the contract
-/// declares at one call a second.
-fn probes_push_clock(suite: &Suite, case: &PlannedCase) -> bool {
+/// declares at one call a second. Left out of runs with `EmulatorOptions::no_push_clock`.
+pub fn probes_push_clock(suite: &Suite, case: &PlannedCase) -> bool {
     case.steps
         .iter()
         .any(|s| s.burst && one_a_second(suite, &s.call))
@@ -252,15 +252,15 @@ impl Plan {
             }
             (None, None, TargetSpec::Url(_)) => return Err(PipelineError::NoKey),
         };
-        let active = ActiveTarget::start(&target).await?;
-        let mut snapshots = SnapshotStore::for_profile(
-            &config.snapshots.dir,
+        let snapshots = SnapshotStore::from_source(
+            &config.snapshots.source,
             &self.profile,
             &self.suite.service.default_profile,
             config.snapshots.update,
-        )
-        .with_strict(config.snapshots.strict);
-        snapshots.pending_dir = config.snapshots.pending_dir.clone();
+        )?
+        .with_strict(config.snapshots.strict)
+        .with_new_snapshots_dir(config.snapshots.pending_dir.clone());
+        let active = ActiveTarget::start(&target).await?;
         let run_config = RunConfig {
             base_url: active.base_url.clone(),
             target_label: active.label.clone(),

@@ -1,5 +1,7 @@
 //! GitHub Actions workflow commands: one `::error` line per failing case, pointing at the
-//! case in its spec file, so the failure shows on the pull request's diff.
+//! case in its spec file, so the failure shows on the pull request's diff. When the specs are
+//! the ones built into imconform, no file of the user's repository holds the case: the
+//! annotation then names the location in its text and points at no file.
 
 use crate::result::{CaseReport, Outcome, RunReport};
 
@@ -10,18 +12,19 @@ use super::redact::{redacted_report, redacted_text};
 pub fn github_annotations(report: &RunReport) -> String {
     let report = redacted_report(report);
     let mut out = String::new();
+    let built_in = report.contract.as_ref().is_some_and(|c| c.specs_embedded());
     for case in report
         .cases
         .iter()
         .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Error))
     {
-        out.push_str(&annotation(case));
+        out.push_str(&annotation(case, built_in));
         out.push('\n');
     }
     redacted_text(out)
 }
 
-fn annotation(case: &CaseReport) -> String {
+fn annotation(case: &CaseReport, built_in: bool) -> String {
     let step = failed_step(case);
     let reason = bare_reason(case, step);
     let label = step.map(|s| format!("{}: ", s.label())).unwrap_or_default();
@@ -29,8 +32,18 @@ fn annotation(case: &CaseReport) -> String {
         Outcome::Error => "harness error, not a verdict on the target: ",
         _ => "",
     };
-    let message = format!("{kind}{label}{reason}");
+    let mut message = format!("{kind}{label}{reason}");
     let mut props = Vec::new();
+    if built_in {
+        if !case.location.is_empty() {
+            message.push_str(&format!(
+                " (at {} in the contract built into imconform)",
+                case.location
+            ));
+        }
+        props.push(format!("title={}", escape_property(&case.id)));
+        return format!("::error {}::{}", props.join(","), escape_data(&message));
+    }
     match split_location(&case.location) {
         Some((file, line, col)) => {
             props.push(format!("file={}", escape_property(file)));
@@ -101,6 +114,20 @@ mod tests {
             "::error file=C%3A\\specs\\x%2Cy.yaml,line=7,col=3,title=a%2Cb%3Ac%25::50%25 done%0D%0Anext: line, more"
         );
         assert_eq!(text.lines().count(), 2, "one line per failing case: {text}");
+    }
+
+    #[test]
+    fn built_in_specs_are_named_in_the_text_and_point_at_no_file_of_the_repository() {
+        let mut report = sample_report();
+        let contract = report.contract.as_mut().unwrap();
+        contract.specs = "embedded".into();
+        let text = github_annotations(&report);
+        let first = text.lines().next().unwrap();
+        assert_eq!(
+            first,
+            "::error title=modify_group_attr%3A%3Asets_an_attribute::step 1 (modify_group_attr): code: expected 0, got 10010 (at specs/endpoints/modify_group_attr.yaml:30:11 in the contract built into imconform)"
+        );
+        assert!(!text.contains("file="), "{text}");
     }
 
     #[test]

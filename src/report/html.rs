@@ -78,9 +78,14 @@ fn header(report: &RunReport, verdict: &str, conformant: bool) -> String {
         esc(verdict),
         esc(&summary_line(&totals))
     );
+    let contract = report
+        .contract
+        .as_ref()
+        .map_or_else(String::new, |c| c.label());
     let rows = [
         ("Target", report.target.clone()),
         ("Profile", report.profile.clone()),
+        ("Contract", contract),
         ("Date", report.started_at.clone()),
         ("Run", report.run_id.clone()),
         ("Duration", format!("{} ms", report.duration_ms)),
@@ -535,6 +540,9 @@ mod tests {
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert!(html.contains("<dd data-field=\"target\">https://console.tim.qq.com</dd>"));
         assert!(html.contains("<dd data-field=\"profile\">current</dd>"));
+        assert!(html.contains(
+            "<dd data-field=\"contract\">specs specs, snapshots snapshots (sha256:0123456789ab)</dd>"
+        ));
         assert!(html.contains("<dd data-field=\"date\">2025-01-02T03:04:05Z</dd>"));
         assert!(html.contains("not conformant: 1 passed, 1 failed, 1 skipped, 1 errors"));
         assert!(html.contains(

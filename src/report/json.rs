@@ -68,6 +68,11 @@ mod tests {
         let v: Value = serde_json::from_str(&text).expect("the report stays valid JSON");
         assert_eq!(v["schema_version"], 1);
         assert_eq!(
+            v["contract"],
+            serde_json::json!({"specs": "specs", "snapshots": "snapshots",
+                               "fingerprint": format!("sha256:{}", "0123456789abcdef".repeat(4))})
+        );
+        assert_eq!(
             v["totals"],
             serde_json::json!({"passed": 1, "failed": 1, "errors": 1, "skipped": 1, "known": 0, "fixed": 0})
         );

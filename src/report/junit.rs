@@ -55,6 +55,13 @@ fn add_suites(junit: &mut Report, target: Option<&str>, report: &RunReport) {
         };
         suite.add_property(Property::new("target", report.target.as_str()));
         suite.add_property(Property::new("profile", report.profile.as_str()));
+        if let Some(contract) = &report.contract {
+            suite.add_property(Property::new("contract", contract.label()));
+            suite.add_property(Property::new(
+                "contract.fingerprint",
+                contract.fingerprint.as_str(),
+            ));
+        }
         suite.add_test_cases(cases.into_iter().map(test_case));
         junit.add_test_suite(suite);
     }
@@ -157,6 +164,12 @@ mod tests {
         assert!(xml.contains(r#"<testsuite name="modify_group_attr" tests="3""#));
         assert!(xml.contains(r#"<property name="target" value="https://console.tim.qq.com"/>"#));
         assert!(xml.contains(r#"<property name="profile" value="current"/>"#));
+        assert!(xml.contains(
+            r#"<property name="contract" value="specs specs, snapshots snapshots (sha256:0123456789ab)"/>"#
+        ));
+        assert!(
+            xml.contains(r#"<property name="contract.fingerprint" value="sha256:0123456789abcdef"#)
+        );
         assert!(
             xml.contains(r#"<testcase name="creates_a_public_group" classname="create_group""#)
         );

@@ -25,8 +25,13 @@ pub fn to_markdown(report: &RunReport) -> String {
         "## imconform: {verdict} — {}\n\n",
         summary_line(&totals)
     ));
+    let contract = report
+        .contract
+        .as_ref()
+        .map(|c| format!(" · contract `{}`", c.label()))
+        .unwrap_or_default();
     out.push_str(&format!(
-        "Target `{}` · profile `{}` · run `{}` · {} ms{}\n\n",
+        "Target `{}` · profile `{}`{contract} · run `{}` · {} ms{}\n\n",
         report.target,
         report.profile,
         report.run_id,
@@ -268,7 +273,9 @@ mod tests {
         assert!(md.starts_with(
             "## imconform: not conformant — 1 passed, 1 failed, 1 skipped, 1 errors\n"
         ));
-        assert!(md.contains("Target `https://console.tim.qq.com` · profile `current`"));
+        assert!(md.contains(
+            "Target `https://console.tim.qq.com` · profile `current` · contract `specs specs, snapshots snapshots (sha256:0123456789ab)`"
+        ));
         assert!(md.contains("| `create_group` | 1 | 0 | 0 | 0 |"));
         assert!(md.contains("| `modify_group_attr` | 0 | 1 | 1 | 1 |"));
         assert!(md.contains(

@@ -129,6 +129,12 @@ pub(crate) fn sample_report() -> RunReport {
         target: "https://console.tim.qq.com".into(),
         target_name: None,
         profile: "current".into(),
+        contract: Some(ContractInfo {
+            specs: "specs".into(),
+            snapshots: "snapshots".into(),
+            embedded_version: None,
+            fingerprint: format!("sha256:{}", "0123456789abcdef".repeat(4)),
+        }),
         run_id: "r1a2b3".into(),
         started_at: "2025-01-02T03:04:05Z".into(),
         duration_ms: 1234,

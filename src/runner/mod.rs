@@ -276,6 +276,8 @@ impl Runner {
     /// the service file says so. Returns when the last batched removal is back.
     pub async fn run(&self, cases: Vec<PlannedCase>, observer: Arc<dyn RunObserver>) -> RunReport {
         let ctx = &self.ctx;
+        // Which contract runs, for the report: its files are read here, off the run's clock.
+        let contract = crate::contract::describe(&ctx.suite.source, ctx.config.snapshots.source());
         let started = Instant::now();
         let started_at = rfc3339_now();
         observer.planned(cases.len());
@@ -293,6 +295,7 @@ impl Runner {
             target: ctx.config.target_label.clone(),
             target_name: None,
             profile: ctx.config.profile.clone(),
+            contract: Some(contract),
             run_id: ctx.run_id.clone(),
             started_at,
             duration_ms: started.elapsed().as_millis() as u64,

@@ -15,6 +15,7 @@ use super::load_rules::LIMIT_SIDES;
 use super::model::*;
 use super::raw::*;
 use super::template::Template;
+use crate::contract::{ContractSource, Part};
 
 /// One located problem in a spec file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,6 +34,13 @@ pub enum LoadError {
     },
     #[error("{}", SpecErrors(.0))]
     Invalid(Vec<SpecError>),
+    /// A problem with the contract built into the binary: its files are named as `export
+    /// contract DIR` writes them under DIR.
+    #[error(
+        "{0}\n(in the contract built into imconform {version}: `imconform export contract DIR` writes these files out)",
+        version = crate::contract::VERSION
+    )]
+    Embedded(Box<LoadError>),
 }
 
 struct SpecErrors<'a>(&'a [SpecError]);
@@ -54,41 +62,69 @@ impl LoadError {
     pub fn spec_errors(&self) -> &[SpecError] {
         match self {
             LoadError::Invalid(errors) => errors,
+            LoadError::Embedded(inner) => inner.spec_errors(),
             LoadError::Io { .. } => &[],
         }
     }
 }
 
-/// Loads `root/service.yaml`, `root/endpoints/*`, and `root/schemas/**/*.json`.
+/// Loads the spec directory `root`: `service.yaml`, `endpoints/*`, and `schemas/**/*.json`.
 pub fn load_suite(root: &Path) -> Result<Suite, LoadError> {
-    let service_path = ["service.yaml", "service.yml", "service.json"]
+    load_contract(&ContractSource::dir(Part::Specs, root))
+}
+
+/// Loads the spec files of a contract source (a directory, or the copy built into the binary):
+/// `service.yaml` (or `.yml`, `.json`), `endpoints/*` and `schemas/**/*.json`.
+pub fn load_contract(source: &ContractSource) -> Result<Suite, LoadError> {
+    let loaded = load_from(source);
+    match loaded {
+        Err(e) if source.is_embedded() => Err(LoadError::Embedded(Box::new(e))),
+        other => other,
+    }
+}
+
+fn load_from(source: &ContractSource) -> Result<Suite, LoadError> {
+    let listing = |sub: &str| {
+        source.files(Path::new(sub)).map_err(|e| LoadError::Io {
+            path: source.shown_path(Path::new(sub)),
+            source: e,
+        })
+    };
+    let service_rel = ["service.yaml", "service.yml", "service.json"]
         .iter()
-        .map(|n| root.join(n))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| root.join("service.yaml"));
-    let mut endpoint_paths = list_files(&root.join("endpoints"), &["yaml", "yml", "json"])?;
-    endpoint_paths.sort();
-    let mut schema_paths = Vec::new();
-    collect_files_recursive(&root.join("schemas"), &["json"], &mut schema_paths)?;
-    schema_paths.sort();
+        .map(PathBuf::from)
+        .find(|p| source.exists(p))
+        .unwrap_or_else(|| PathBuf::from("service.yaml"));
+    // Endpoint files sit directly in `endpoints/`; schemas anywhere under `schemas/`.
+    let endpoint_rels: Vec<PathBuf> = listing("endpoints")?
+        .into_iter()
+        .filter(|p| p.parent() == Some(Path::new("endpoints")))
+        .collect();
+    let schema_rels: Vec<PathBuf> = listing("schemas")?
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
 
     let mut ctx = Resolver {
         errors: Vec::new(),
         schema_documents: IndexMap::new(),
-        root_uri: file_uri(root),
+        root_uri: file_uri(&source.uri_root()),
+        source: source.clone(),
         profile_names: Vec::new(),
         feature_names: Vec::new(),
         cost_names: Vec::new(),
     };
-    for path in &schema_paths {
-        let text = read(path)?;
+    for rel in &schema_rels {
+        let path = source.shown_path(rel);
+        let text = read(source, rel)?;
         match serde_json::from_str::<Value>(&text) {
             Ok(doc) => {
-                ctx.schema_documents.insert(file_uri(path), doc);
+                ctx.schema_documents
+                    .insert(file_uri(&source.uri_path(&path)), doc);
             }
             Err(e) => ctx.errors.push(SpecError {
                 loc: Loc {
-                    file: SpecFile::new(path.clone()),
+                    file: SpecFile::new(path),
                     line: e.line() as u32,
                     column: e.column() as u32,
                 },
@@ -100,14 +136,14 @@ pub fn load_suite(root: &Path) -> Result<Suite, LoadError> {
         }
     }
 
-    let service_text = read(&service_path)?;
-    let service_file = SpecFile::new(service_path.clone());
+    let service_text = read(source, &service_rel)?;
+    let service_file = SpecFile::new(source.shown_path(&service_rel));
     let raw_service: Option<RawService> = parse(&service_file, &service_text, &mut ctx.errors);
     let mut raw_endpoints = Vec::new();
     let mut any_unparsed = false;
-    for path in &endpoint_paths {
-        let text = read(path)?;
-        let file = SpecFile::new(path.clone());
+    for rel in &endpoint_rels {
+        let text = read(source, rel)?;
+        let file = SpecFile::new(source.shown_path(rel));
         match parse::<RawEndpoint>(&file, &text, &mut ctx.errors) {
             Some(raw) => raw_endpoints.push((file, raw)),
             None => any_unparsed = true,
@@ -135,7 +171,8 @@ pub fn load_suite(root: &Path) -> Result<Suite, LoadError> {
         endpoints.insert(endpoint.name.clone(), endpoint);
     }
     let suite = Suite {
-        root: root.to_path_buf(),
+        root: source.uri_root(),
+        source: source.clone(),
         service,
         endpoints,
         schema_documents: std::mem::take(&mut ctx.schema_documents),
@@ -159,11 +196,16 @@ pub fn load_suite(root: &Path) -> Result<Suite, LoadError> {
     }
 }
 
-fn read(path: &Path) -> Result<String, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+/// A spec file's text; problems are located at the file as the user finds it.
+fn read(source: &ContractSource, rel: &Path) -> Result<String, LoadError> {
+    let path = source.shown_path(rel);
+    let bytes = source
+        .read(rel)
+        .map_err(|e| LoadError::Io {
+            path: path.clone(),
+            source: e,
+        })?
+        .into_owned();
     String::from_utf8(bytes).map_err(|e| {
         // Located like every other spec problem: at the first byte that is not UTF-8.
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
@@ -183,52 +225,6 @@ fn read(path: &Path) -> Result<String, LoadError> {
             message: format!("the file is not valid UTF-8 (byte 0x{byte:02x})"),
         }])
     })
-}
-
-fn list_files(dir: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, LoadError> {
-    let mut out = Vec::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(source) => {
-            return Err(LoadError::Io {
-                path: dir.to_path_buf(),
-                source,
-            });
-        }
-    };
-    for entry in entries {
-        let entry = entry.map_err(|source| LoadError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let path = entry.path();
-        if path.is_file()
-            && path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| exts.contains(&e))
-        {
-            out.push(path);
-        }
-    }
-    Ok(out)
-}
-
-fn collect_files_recursive(
-    dir: &Path,
-    exts: &[&str],
-    out: &mut Vec<PathBuf>,
-) -> Result<(), LoadError> {
-    out.extend(list_files(dir, exts)?);
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            if entry.path().is_dir() {
-                collect_files_recursive(&entry.path(), exts, out)?;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// `file:///abs/path`, the base URI of a schema file.
@@ -350,6 +346,8 @@ pub(super) struct Resolver {
     schema_documents: IndexMap<String, Value>,
     /// `file://` URI of the suite root: paths in messages are shown relative to it.
     root_uri: String,
+    /// Where the files come from: the base URI of a file's schemas is made through it.
+    source: ContractSource,
     /// Declared in the service file; set before any case is resolved.
     pub(super) profile_names: Vec<String>,
     feature_names: Vec<String>,
@@ -603,7 +601,7 @@ impl Resolver {
 
     fn schema_ref(&mut self, file: &Arc<SpecFile>, raw: &S<Value>) -> SchemaRef {
         let loc = loc_of(file, &raw.referenced);
-        let base_uri = file_uri(file);
+        let base_uri = file_uri(&self.source.uri_path(file));
         let mut schema = raw.value.clone();
         if !schema.is_object() && !schema.is_boolean() {
             self.err(
@@ -1316,6 +1314,27 @@ mod tests {
             explain_parse_error(text, 3, 1, "missing field `path`".into());
         assert_eq!((line, column), (1, 1));
         assert_eq!(message, "the file lacks the required field `path`");
+    }
+
+    #[test]
+    fn problems_in_the_built_in_contract_say_so() {
+        let inner = LoadError::Invalid(vec![SpecError {
+            loc: Loc {
+                file: SpecFile::new("specs/endpoints/x.yaml"),
+                line: 12,
+                column: 3,
+            },
+            message: "bad".into(),
+        }]);
+        let e = LoadError::Embedded(Box::new(inner));
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "specs/endpoints/x.yaml:12:3: bad\n(in the contract built into imconform {}: `imconform export contract DIR` writes these files out)",
+                crate::contract::VERSION
+            )
+        );
+        assert_eq!(e.spec_errors().len(), 1);
     }
 
     #[test]

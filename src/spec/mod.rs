@@ -11,6 +11,6 @@ pub mod rules;
 pub mod template;
 
 pub use expand::{PlannedCase, SERVICE_GROUP};
-pub use load::{LoadError, SpecError, file_uri, load_suite};
+pub use load::{LoadError, SpecError, file_uri, load_contract, load_suite};
 pub use model::*;
 pub use template::{Template, TemplateError};

@@ -72,7 +72,10 @@ impl Deref for SpecFile {
 /// The whole contract: one service file and its endpoints.
 #[derive(Debug, Clone)]
 pub struct Suite {
+    /// The path the spec files' `file://` URIs are made from (`ContractSource::uri_root`).
     pub root: PathBuf,
+    /// Where the spec files were read from.
+    pub source: crate::contract::ContractSource,
     pub service: Service,
     pub endpoints: IndexMap<String, Endpoint>,
     /// Every JSON Schema document the specs use, keyed by its absolute `file://` URI.

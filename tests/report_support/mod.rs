@@ -17,6 +17,10 @@ pub fn imconform(args: &[&str], env: &[(&str, &str)]) -> Ran {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_imconform"));
     cmd.args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env(
+            "IMCONFORM_NEW_SNAPSHOTS",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("report_new_snapshots"),
+        )
         .env_remove("GITHUB_ACTIONS")
         .env_remove("IMCONFORM_TARGET");
     for (k, v) in env {
