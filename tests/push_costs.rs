@@ -134,3 +134,42 @@ fn an_unknown_cost_is_a_usage_error() {
         "{err}"
     );
 }
+
+#[test]
+fn without_the_push_clock_the_cases_probing_it_are_left_out() {
+    let list = |extra: &[&str]| -> Vec<String> {
+        let o = bin()
+            .args([
+                "run", "--list", "--filter", "push::", "--filter", "revoke::",
+            ])
+            .args(extra)
+            .output()
+            .expect("run imconform");
+        assert_eq!(o.status.code(), Some(0));
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    };
+    let all = list(&[]);
+    let quick = list(&["--emulator-no-push-clock"]);
+    let left_out: Vec<&String> = all.iter().filter(|id| !quick.contains(id)).collect();
+    assert_eq!(
+        left_out,
+        [
+            "push::pushes_more_than_1s_apart",
+            "revoke::at_most_one_a_second"
+        ]
+    );
+    // An emulator option: with a URL it is a usage error.
+    let o = bin()
+        .args([
+            "run",
+            "--target",
+            "http://127.0.0.1:9",
+            "--emulator-no-push-clock",
+        ])
+        .output()
+        .expect("run imconform");
+    assert_eq!(o.status.code(), Some(4));
+}
